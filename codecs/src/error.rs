@@ -1,0 +1,29 @@
+//! The error type shared by every codec.
+
+use thiserror::Error;
+
+/// What went wrong while encoding or decoding.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// The input is not a whole number of codec frames.
+    #[error("{codec}: {len} is not a whole number of {unit}-{what} frames")]
+    PartialFrame {
+        /// Codec name.
+        codec: &'static str,
+        /// Length given.
+        len: usize,
+        /// Frame size in samples or bytes.
+        unit: usize,
+        /// "sample" or "byte".
+        what: &'static str,
+    },
+    /// The output buffer cannot hold the result.
+    #[error("output buffer holds {capacity} but {needed} are needed")]
+    OutputTooSmall {
+        /// Elements needed.
+        needed: usize,
+        /// Elements available.
+        capacity: usize,
+    },
+}

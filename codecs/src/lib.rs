@@ -1,0 +1,8 @@
+//! Telephony codecs for Trunkline, in pure Rust with no allocation per frame.
+#![forbid(unsafe_code)]
+
+mod codec;
+mod error;
+
+pub use codec::{Codec, Decoder, Encoder, PACKET_SAMPLES};
+pub use error::CodecError;

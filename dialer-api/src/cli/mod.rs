@@ -1,0 +1,21 @@
+//! Command-line interface: one module per subcommand.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Trunkline: an AI voice agent dialer speaking SIP and RTP directly to a trunk.
+#[derive(Debug, Parser)]
+#[command(name = "trunkline", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {}
+
+/// Parses the command line and runs the chosen subcommand.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {}
+}
