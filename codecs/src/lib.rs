@@ -6,3 +6,4 @@ mod error;
 
 pub use codec::{Codec, Decoder, Encoder, PACKET_SAMPLES};
 pub use error::CodecError;
+pub mod g711;
