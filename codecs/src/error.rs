@@ -26,4 +26,10 @@ pub enum CodecError {
         /// Elements available.
         capacity: usize,
     },
+    /// A sample rate the resampler does not convert.
+    #[error("unsupported sample rate {rate} Hz: use 8000, 16000, 24000 or 48000")]
+    UnsupportedRate {
+        /// The rate asked for, in Hz.
+        rate: u32,
+    },
 }

@@ -7,3 +7,6 @@ mod error;
 pub use codec::{Codec, Decoder, Encoder, PACKET_SAMPLES};
 pub use error::CodecError;
 pub mod g711;
+
+pub mod resample;
+pub use resample::Resampler;
