@@ -10,3 +10,5 @@ pub mod g711;
 
 pub mod resample;
 pub use resample::Resampler;
+pub mod plc;
+pub use plc::Plc;
