@@ -32,4 +32,12 @@ pub enum CodecError {
         /// The rate asked for, in Hz.
         rate: u32,
     },
+    /// A GSM 06.10 frame does not start with the 0xD signature nibble.
+    #[error(
+        "GSM frame starts with nibble {found:#x}, not the 0xd signature: not a GSM 06.10 frame"
+    )]
+    BadGsmMagic {
+        /// The nibble found instead.
+        found: u8,
+    },
 }

@@ -12,3 +12,4 @@ pub mod resample;
 pub use resample::Resampler;
 pub mod plc;
 pub use plc::Plc;
+pub mod gsm;

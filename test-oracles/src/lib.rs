@@ -29,4 +29,5 @@ pub fn load(candidates: &[&str], package: &str) -> Option<Library> {
     None
 }
 
+pub mod libgsm;
 pub mod signals;
