@@ -13,3 +13,4 @@ pub use resample::Resampler;
 pub mod plc;
 pub use plc::Plc;
 pub mod gsm;
+pub mod wav;
