@@ -40,4 +40,10 @@ pub enum CodecError {
         /// The nibble found instead.
         found: u8,
     },
+    /// The codec has no encoder or decoder in this build (G.729 until it lands).
+    #[error("{codec} has no encoder or decoder in this build")]
+    Unsupported {
+        /// The codec asked for.
+        codec: crate::Codec,
+    },
 }

@@ -12,5 +12,7 @@ pub mod resample;
 pub use resample::Resampler;
 pub mod plc;
 pub use plc::Plc;
+mod factory;
 pub mod gsm;
 pub mod wav;
+pub use factory::{decoder_for, encoder_for};
