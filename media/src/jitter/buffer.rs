@@ -1,0 +1,413 @@
+//! The jitter buffer proper: a ring of 20 ms frame slots indexed by media
+//! time, a playout cursor, and the delay control around it.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::{DelayEstimator, JitterConfig, JitterStats};
+
+/// Arrivals needed before the delay estimate replaces the initial delay.
+const WARM_UP_ARRIVALS: usize = 50;
+/// The playout delay used until the estimate has warmed up.
+const INITIAL_DELAY_US: i64 = 60_000;
+/// How far above target the delay must be before the buffer shrinks.
+const SHRINK_HYSTERESIS_US: i64 = 10_000;
+/// Two jump candidates whose offsets agree within this are one jump.
+const JUMP_AGREEMENT_US: i64 = 100_000;
+
+/// What to play for one 20 ms tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Playout {
+    /// The frame due now.
+    Frame {
+        /// The codec payload of one 20 ms frame.
+        payload: Bytes,
+        /// The frame is an RFC 3389 comfort-noise payload.
+        comfort_noise: bool,
+    },
+    /// Two consecutive speech frames to be time-compressed into one tick,
+    /// shrinking the delay by a frame.
+    Compress {
+        /// The frame due now.
+        first: Bytes,
+        /// The frame after it.
+        second: Bytes,
+    },
+    /// No frame is available: play concealment (loss, lateness or expansion).
+    Conceal,
+    /// Nothing to play: before the stream starts or after a long gap.
+    Silence,
+}
+
+#[derive(Debug, Clone, Default)]
+enum SlotState {
+    #[default]
+    Empty,
+    Ready {
+        payload: Bytes,
+        comfort_noise: bool,
+    },
+    Played,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Slot {
+    unit: i64,
+    state: SlotState,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Timeline {
+    /// The RTP timestamp that maps to media time zero.
+    origin: u32,
+    /// The highest timestamp seen, extended and relative to `origin`.
+    highest: i64,
+    /// The frame (in 20 ms units of media time) the next pop plays.
+    cursor: i64,
+    /// Whether playout has started (the initial delay has been built up).
+    playing: bool,
+}
+
+/// An adaptive jitter buffer for one RTP stream of 20 ms frames.
+///
+/// `push` files each frame by its RTP timestamp; `pop`, called once per
+/// 20 ms, says what to play. The playout delay is measured against the
+/// earliest arrival in a sliding window (so sender clock drift is followed)
+/// and steered to a target: the configured quantile of the arrival delays,
+/// clamped to the configured bounds. It grows at once when a frame is not
+/// there yet and the delay is under target (the cursor holds and
+/// concealment plays), and it shrinks slowly, one frame after the delay
+/// stayed above target for a while, by dropping comfort noise or
+/// time-compressing two frames into one.
+#[derive(Debug, Clone)]
+pub struct JitterBuffer {
+    config: JitterConfig,
+    clock_rate: i64,
+    frame_ticks: i64,
+    frame_us: i64,
+    epoch: Option<Instant>,
+    last_us: i64,
+    slots: Vec<Slot>,
+    timeline: Option<Timeline>,
+    estimator: DelayEstimator,
+    stats: JitterStats,
+    missing_run: u32,
+    pops_above_target: u32,
+    jump_candidate: Option<i64>,
+    frames_skipped: u64,
+}
+
+impl JitterBuffer {
+    /// A buffer for a stream with `clock_rate` Hz timestamps and 20 ms frames.
+    pub fn new(config: JitterConfig, clock_rate: u32) -> JitterBuffer {
+        let clock_rate = i64::from(clock_rate.max(1000));
+        let frame_us = 20_000;
+        let span_us = (config.max_delay + config.jump_threshold).as_micros() as i64;
+        let capacity = ((span_us / frame_us) as usize + 16)
+            .next_power_of_two()
+            .min(4096);
+        JitterBuffer {
+            estimator: DelayEstimator::new(config.window),
+            config,
+            clock_rate,
+            frame_ticks: clock_rate / 50,
+            frame_us,
+            epoch: None,
+            last_us: 0,
+            slots: vec![Slot::default(); capacity],
+            timeline: None,
+            stats: JitterStats::default(),
+            missing_run: 0,
+            pops_above_target: 0,
+            jump_candidate: None,
+            frames_skipped: 0,
+        }
+    }
+
+    /// The figures so far.
+    pub fn stats(&self) -> JitterStats {
+        self.stats
+    }
+
+    /// Frames of media time skipped because the sender's timestamps jumped
+    /// forward (gaps that are not loss).
+    pub fn frames_skipped(&self) -> u64 {
+        self.frames_skipped
+    }
+
+    /// Frames waiting to be played.
+    pub fn len(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| matches!(s.state, SlotState::Ready { .. }))
+            .count()
+    }
+
+    /// Whether no frame is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets the stream's timeline (for a new source): the next frame
+    /// starts playout afresh. Statistics and the jitter history are kept.
+    pub fn reset(&mut self) {
+        self.flush();
+        self.timeline = None;
+        self.estimator.reset_reference();
+        self.jump_candidate = None;
+        self.stats.resyncs += 1;
+    }
+
+    fn flush(&mut self) {
+        for slot in &mut self.slots {
+            if matches!(slot.state, SlotState::Ready { .. }) {
+                self.stats.frames_discarded += 1;
+            }
+            *slot = Slot::default();
+        }
+    }
+
+    fn micros(&mut self, now: Instant) -> i64 {
+        let epoch = *self.epoch.get_or_insert(now);
+        let us = now.saturating_duration_since(epoch).as_micros() as i64;
+        self.last_us = self.last_us.max(us);
+        self.last_us
+    }
+
+    fn media_us(&self, ticks: i64) -> i64 {
+        ticks.saturating_mul(1_000_000) / self.clock_rate
+    }
+
+    fn slot_index(&self, unit: i64) -> usize {
+        (unit.rem_euclid(self.slots.len() as i64)) as usize
+    }
+
+    /// Files one 20 ms frame that arrived at `now` with RTP `timestamp`.
+    pub fn push(&mut self, now: Instant, timestamp: u32, payload: Bytes, comfort_noise: bool) {
+        let now_us = self.micros(now);
+        let mut timeline = *self.timeline.get_or_insert(Timeline {
+            origin: timestamp,
+            highest: 0,
+            cursor: 0,
+            playing: false,
+        });
+        let raw_highest = timeline.origin.wrapping_add(timeline.highest as u32);
+        let mut ext = timeline.highest + i64::from(timestamp.wrapping_sub(raw_highest) as i32);
+        let mut offset = now_us - self.media_us(ext);
+
+        if let Some(reference) = self.estimator.reference() {
+            let deviation = offset - reference;
+            let threshold = self.config.jump_threshold.as_micros() as i64;
+            let late_limit = self.max_target_us() + self.frame_us;
+            if deviation > late_limit || deviation < -threshold {
+                match self.jump_candidate {
+                    Some(previous) if (offset - previous).abs() <= JUMP_AGREEMENT_US => {
+                        self.flush();
+                        self.estimator.reset_reference();
+                        self.stats.resyncs += 1;
+                        timeline = Timeline {
+                            origin: timestamp,
+                            highest: 0,
+                            cursor: 0,
+                            playing: false,
+                        };
+                        ext = 0;
+                        offset = now_us;
+                        self.jump_candidate = None;
+                    }
+                    _ => {
+                        self.jump_candidate = Some(offset);
+                        self.stats.frames_discarded += 1;
+                        self.timeline = Some(timeline);
+                        return;
+                    }
+                }
+            } else {
+                self.jump_candidate = None;
+            }
+        }
+        self.estimator.record(offset);
+        timeline.highest = timeline.highest.max(ext);
+        let unit = (ext + self.frame_ticks / 2).div_euclid(self.frame_ticks);
+        if !timeline.playing && unit < timeline.cursor && timeline.cursor - unit < 4 {
+            // A reordered frame from before the first one, during prefetch.
+            timeline.cursor = unit;
+        }
+        self.timeline = Some(timeline);
+        let capacity = self.slots.len() as i64;
+        let index = self.slot_index(unit);
+        let slot = &mut self.slots[index];
+        if unit < timeline.cursor {
+            if slot.unit == unit && matches!(slot.state, SlotState::Played) {
+                self.stats.frames_duplicated += 1;
+            } else {
+                self.stats.frames_late += 1;
+            }
+            return;
+        }
+        if unit >= timeline.cursor + capacity {
+            self.stats.frames_discarded += 1;
+            return;
+        }
+        if slot.unit == unit && matches!(slot.state, SlotState::Ready { .. }) {
+            self.stats.frames_duplicated += 1;
+            return;
+        }
+        if matches!(slot.state, SlotState::Ready { .. }) {
+            self.stats.frames_discarded += 1;
+        }
+        *slot = Slot {
+            unit,
+            state: SlotState::Ready {
+                payload,
+                comfort_noise,
+            },
+        };
+        self.stats.frames_received += 1;
+    }
+
+    fn max_target_us(&self) -> i64 {
+        (self.config.max_delay.as_micros() as i64 - self.frame_us).max(0)
+    }
+
+    /// The target for the delay to the start of the frame's playout, in µs.
+    fn target_us(&self) -> i64 {
+        let min = (self.config.min_delay.as_micros() as i64 - self.frame_us).max(0);
+        let max = self.max_target_us().max(min);
+        let mut estimate = self.estimator.quantile(self.config.quantile);
+        if self.stats.frames_received < WARM_UP_ARRIVALS as u64 {
+            estimate = estimate.max(INITIAL_DELAY_US);
+        }
+        estimate.clamp(min, max)
+    }
+
+    fn take(&mut self, unit: i64) -> Option<(Bytes, bool)> {
+        let index = self.slot_index(unit);
+        let slot = &mut self.slots[index];
+        if slot.unit != unit {
+            return None;
+        }
+        match std::mem::replace(&mut slot.state, SlotState::Played) {
+            SlotState::Ready {
+                payload,
+                comfort_noise,
+            } => Some((payload, comfort_noise)),
+            other => {
+                slot.state = other;
+                None
+            }
+        }
+    }
+
+    fn is_ready(&self, unit: i64) -> bool {
+        let slot = &self.slots[self.slot_index(unit)];
+        slot.unit == unit && matches!(slot.state, SlotState::Ready { .. })
+    }
+
+    /// Says what to play for the 20 ms tick at `now`. Call exactly once per tick.
+    pub fn pop(&mut self, now: Instant) -> Playout {
+        let now_us = self.micros(now);
+        let (Some(mut timeline), Some(reference)) = (self.timeline, self.estimator.reference())
+        else {
+            return Playout::Silence;
+        };
+        let target = self.target_us();
+        let delay = now_us - reference - timeline.cursor * self.frame_us;
+        self.stats.target_delay = Duration::from_micros((target + self.frame_us) as u64);
+        self.stats.current_delay = Duration::from_micros((delay + self.frame_us).max(0) as u64);
+
+        if !timeline.playing {
+            if delay < target {
+                return Playout::Silence;
+            }
+            if !self.is_ready(timeline.cursor) {
+                let Some(next) = self.skip_target(&timeline, delay, target) else {
+                    return Playout::Silence;
+                };
+                timeline.cursor = next;
+            }
+            timeline.playing = true;
+        }
+
+        let out = if self.is_ready(timeline.cursor) {
+            self.play_ready(&mut timeline, delay, target)
+        } else if delay < target {
+            self.pops_above_target = 0;
+            self.stats.expand_events += 1;
+            self.conceal()
+        } else if let Some(next) = self.skip_target(&timeline, delay, target) {
+            let skipped = next - timeline.cursor;
+            self.frames_skipped += skipped as u64;
+            timeline.cursor = next;
+            self.play_ready(&mut timeline, delay - skipped * self.frame_us, target)
+        } else {
+            self.pops_above_target = 0;
+            self.stats.frames_missing += 1;
+            timeline.cursor += 1;
+            self.conceal()
+        };
+        self.timeline = Some(timeline);
+        out
+    }
+
+    /// The next ready frame the cursor may jump to while staying at or
+    /// above target (a forward gap in the sender's timestamps).
+    fn skip_target(&self, timeline: &Timeline, delay: i64, target: i64) -> Option<i64> {
+        let reach = (delay - target) / self.frame_us;
+        (timeline.cursor + 1..=timeline.cursor + reach.min(self.slots.len() as i64 - 1))
+            .find(|&unit| self.is_ready(unit))
+    }
+
+    fn play_ready(&mut self, timeline: &mut Timeline, delay: i64, target: i64) -> Playout {
+        self.missing_run = 0;
+        if delay - self.frame_us >= target + SHRINK_HYSTERESIS_US {
+            self.pops_above_target += 1;
+        } else {
+            self.pops_above_target = 0;
+        }
+        let cursor = timeline.cursor;
+        let Some((first, first_cn)) = self.take(cursor) else {
+            return Playout::Silence;
+        };
+        timeline.cursor += 1;
+        self.stats.frames_played += 1;
+        if self.pops_above_target >= self.config.shrink_after_pops.max(1)
+            && self.is_ready(cursor + 1)
+        {
+            if let Some((second, second_cn)) = self.take(cursor + 1) {
+                self.pops_above_target = 0;
+                timeline.cursor += 1;
+                self.stats.frames_played += 1;
+                self.stats.accelerate_events += 1;
+                return match (first_cn, second_cn) {
+                    (true, _) => Playout::Frame {
+                        payload: second,
+                        comfort_noise: second_cn,
+                    },
+                    (false, true) => Playout::Frame {
+                        payload: first,
+                        comfort_noise: false,
+                    },
+                    (false, false) => Playout::Compress { first, second },
+                };
+            }
+        }
+        Playout::Frame {
+            payload: first,
+            comfort_noise: first_cn,
+        }
+    }
+
+    fn conceal(&mut self) -> Playout {
+        self.missing_run = self.missing_run.saturating_add(1);
+        if self.missing_run > self.config.max_concealed_frames {
+            return Playout::Silence;
+        }
+        if self.missing_run == 1 {
+            self.stats.concealment_events += 1;
+        }
+        self.stats.concealed_samples += self.frame_ticks as u64;
+        Playout::Conceal
+    }
+}
