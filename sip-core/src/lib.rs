@@ -1,1 +1,32 @@
 //! A sans-IO SIP user agent core.
+//!
+//! Layers, bottom up (see the crate README for the diagram):
+//! - [`message`]: parse requests and responses from bytes (datagrams, or a
+//!   stream through [`StreamFramer`]), inspect them through typed header
+//!   accessors, build them, print them;
+//! - [`validate`]: the checks a UA runs on a received request before acting
+//!   on it, each failure carrying the status to answer.
+//!
+//! The crate never touches sockets, clocks or global randomness.
+
+pub mod error;
+pub mod header;
+pub mod message;
+pub mod params;
+pub mod text;
+pub mod uri;
+pub mod validate;
+
+pub use error::ParseError;
+pub use header::{
+    CSeq, Contact, HeaderValue, MediaType, NameAddr, Reason, Refresher, RetryAfter, SessionExpires,
+    Transport, Via, Warning,
+};
+pub use message::{
+    Header, HeaderName, Headers, Message, Method, Request, RequestBuilder, Response, StatusCode,
+    StreamFramer, Version,
+};
+pub use params::{Param, Params};
+pub use text::ByteStr;
+pub use uri::{Host, SipUri, TelUri, Uri};
+pub use validate::{Rejection, UaPolicy, validate_request, validate_response};

@@ -1,0 +1,66 @@
+//! A request refused, with the status to answer.
+
+use crate::message::{HeaderName, Request, Response, StatusCode};
+use crate::text::ByteStr;
+
+use super::UaPolicy;
+
+/// Why a UA refuses a request: the status to answer and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{} {}: {detail}", status, status.canonical_reason())]
+pub struct Rejection {
+    /// The status to answer with (400, 405, 406, 415, 416, 420, 483, 501, 505...).
+    pub status: StatusCode,
+    /// What is wrong, for logs and for a Warning or reason phrase.
+    pub detail: String,
+    /// For 420: the option tags the UA does not support.
+    pub unsupported: Vec<ByteStr>,
+}
+
+impl Rejection {
+    pub(crate) fn new(status: StatusCode, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            status,
+            detail: detail.into(),
+            unsupported: Vec::new(),
+        }
+    }
+
+    /// The response to send: [`Response::for_request`] with the canonical
+    /// reason phrase, plus Unsupported (420), Allow (405, 501), Accept (415,
+    /// 406) from `policy`.
+    pub fn to_response(&self, req: &Request, policy: &UaPolicy) -> Response {
+        let mut resp = Response::for_request(req, self.status, self.status.canonical_reason());
+        match self.status.as_u16() {
+            420 if !self.unsupported.is_empty() => {
+                let list = self
+                    .unsupported
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                resp.headers.push(HeaderName::Unsupported, list);
+            }
+            405 | 501 => {
+                let list = policy
+                    .allowed_methods
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                resp.headers.push(HeaderName::Allow, list);
+            }
+            415 | 406 => {
+                let list = policy
+                    .accepted_content_types
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                resp.headers.push(HeaderName::Accept, list);
+            }
+            _ => {}
+        }
+        resp
+    }
+}
