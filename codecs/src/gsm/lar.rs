@@ -52,3 +52,16 @@ fn to_reflection(larp: i16) -> i16 {
     };
     if larp < 0 { -r } else { r }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflection_coefficients_never_reach_minus_one() {
+        // The lattice filters rely on this to skip mult_r's saturation.
+        assert!((i16::MIN..=i16::MAX).all(|larp| to_reflection(larp) != i16::MIN));
+        assert_eq!(to_reflection(i16::MAX), i16::MAX);
+        assert_eq!(to_reflection(i16::MIN), -i16::MAX);
+    }
+}

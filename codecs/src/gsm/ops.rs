@@ -31,6 +31,16 @@ pub(crate) fn mult_r(a: i16, b: i16) -> i16 {
     saturate((i32::from(a) * i32::from(b) + 16384) >> 15)
 }
 
+/// `mult_r` where the coefficient `a` is never -32768, so the result
+/// cannot overflow a word: true of every decoded reflection coefficient
+/// (4.2.9.2 saturates its magnitude to 32767), so the lattice filters need
+/// no clamp.
+#[inline(always)]
+pub(crate) fn mult_r_by_coefficient(a: i16, b: i16) -> i16 {
+    debug_assert!(a != i16::MIN);
+    ((i32::from(a) * i32::from(b) + 16384) >> 15) as i16
+}
+
 /// `abs`: absolute value with abs(-32768) = 32767.
 #[inline(always)]
 pub(crate) fn abs(a: i16) -> i16 {
