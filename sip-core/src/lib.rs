@@ -4,11 +4,14 @@
 //! - [`message`]: parse requests and responses from bytes (datagrams, or a
 //!   stream through [`StreamFramer`]), inspect them through typed header
 //!   accessors, build them, print them;
+//! - [`auth`]: digest authentication, challenges and a per-realm
+//!   credentials cache;
 //! - [`validate`]: the checks a UA runs on a received request before acting
 //!   on it, each failure carrying the status to answer.
 //!
 //! The crate never touches sockets, clocks or global randomness.
 
+pub mod auth;
 pub mod error;
 pub mod header;
 pub mod message;

@@ -126,6 +126,12 @@ impl PartialEq<&str> for ByteStr {
     }
 }
 
+impl PartialEq<String> for ByteStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 impl PartialEq<ByteStr> for str {
     fn eq(&self, other: &ByteStr) -> bool {
         self == other.as_str()
