@@ -12,7 +12,7 @@ const WARM_UP_ARRIVALS: usize = 50;
 /// The playout delay used until the estimate has warmed up.
 const INITIAL_DELAY_US: i64 = 60_000;
 /// How far above target the delay must be before the buffer shrinks.
-const SHRINK_HYSTERESIS_US: i64 = 10_000;
+const SHRINK_HYSTERESIS_US: i64 = 2_000;
 /// Two jump candidates whose offsets agree within this are one jump.
 const JUMP_AGREEMENT_US: i64 = 100_000;
 
@@ -95,7 +95,6 @@ pub struct JitterBuffer {
     missing_run: u32,
     pops_above_target: u32,
     jump_candidate: Option<i64>,
-    frames_skipped: u64,
 }
 
 impl JitterBuffer {
@@ -121,19 +120,12 @@ impl JitterBuffer {
             missing_run: 0,
             pops_above_target: 0,
             jump_candidate: None,
-            frames_skipped: 0,
         }
     }
 
     /// The figures so far.
     pub fn stats(&self) -> JitterStats {
         self.stats
-    }
-
-    /// Frames of media time skipped because the sender's timestamps jumped
-    /// forward (gaps that are not loss).
-    pub fn frames_skipped(&self) -> u64 {
-        self.frames_skipped
     }
 
     /// Frames waiting to be played.
@@ -218,7 +210,12 @@ impl JitterBuffer {
                     }
                     _ => {
                         self.jump_candidate = Some(offset);
-                        self.stats.frames_discarded += 1;
+                        let unit = (ext + self.frame_ticks / 2).div_euclid(self.frame_ticks);
+                        if unit < timeline.cursor {
+                            self.stats.frames_late += 1;
+                        } else {
+                            self.stats.frames_discarded += 1;
+                        }
                         self.timeline = Some(timeline);
                         return;
                     }
@@ -338,7 +335,7 @@ impl JitterBuffer {
             self.conceal()
         } else if let Some(next) = self.skip_target(&timeline, delay, target) {
             let skipped = next - timeline.cursor;
-            self.frames_skipped += skipped as u64;
+            self.stats.frames_skipped += skipped as u64;
             timeline.cursor = next;
             self.play_ready(&mut timeline, delay - skipped * self.frame_us, target)
         } else {

@@ -15,8 +15,9 @@ pub struct JitterConfig {
     /// target follows the 99th percentile of the arrival delay, so that
     /// late loss stays under 1 %; 0.95 is cheaper in delay and loses ~5 %).
     pub quantile: f64,
-    /// Arrivals in the sliding window of the delay estimate (default 500,
-    /// ten seconds of 20 ms packets).
+    /// Arrivals in the sliding window of the delay estimate (default 1000,
+    /// twenty seconds of 20 ms packets: enough samples above the 99th
+    /// percentile for a steady estimate).
     pub window: usize,
     /// Consecutive missing frames concealed before the output turns to
     /// silence (default 5, 100 ms; the codec PLC fades out before that).
@@ -35,7 +36,7 @@ impl Default for JitterConfig {
             min_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
             quantile: 0.99,
-            window: 500,
+            window: 1000,
             max_concealed_frames: 5,
             shrink_after_pops: 25,
             jump_threshold: Duration::from_secs(1),

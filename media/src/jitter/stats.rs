@@ -22,6 +22,10 @@ pub struct JitterStats {
     pub frames_discarded: u64,
     /// Duplicate frames dropped.
     pub frames_duplicated: u64,
+    /// Frames of media time passed over without playing anything while the
+    /// delay was above target: lost frames skipped instead of concealed, or
+    /// a forward jump in the sender's timestamps.
+    pub frames_skipped: u64,
     /// Samples of concealment produced (missing frames and expansion).
     pub concealed_samples: u64,
     /// Runs of consecutive concealed frames.
