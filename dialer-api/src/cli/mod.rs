@@ -1,5 +1,7 @@
 //! Command-line interface: one module per subcommand.
 
+mod check_config;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -12,10 +14,15 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Validate a configuration file and print it with secrets hidden.
+    CheckConfig(check_config::CheckConfigArgs),
+}
 
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::CheckConfig(args) => check_config::run(&args),
+    }
 }

@@ -1,0 +1,5 @@
+//! The library behind the `trunkline` binary: configuration, the AI-handler
+//! bridges and the service modules, shared with the integration tests and
+//! fuzz targets.
+
+pub mod config;
