@@ -6,6 +6,8 @@
 //!   accessors, build them, print them;
 //! - [`auth`]: digest authentication, challenges and a per-realm
 //!   credentials cache;
+//! - [`sdp`]: session descriptions and the offer/answer of one audio
+//!   stream;
 //! - [`validate`]: the checks a UA runs on a received request before acting
 //!   on it, each failure carrying the status to answer.
 //!
@@ -16,6 +18,7 @@ pub mod error;
 pub mod header;
 pub mod message;
 pub mod params;
+pub mod sdp;
 pub mod text;
 pub mod uri;
 pub mod validate;
