@@ -3,3 +3,4 @@
 //! fuzz targets.
 
 pub mod config;
+pub mod handler;
