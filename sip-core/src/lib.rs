@@ -9,7 +9,9 @@
 //! - [`sdp`]: session descriptions and the offer/answer of one audio
 //!   stream;
 //! - [`validate`]: the checks a UA runs on a received request before acting
-//!   on it, each failure carrying the status to answer.
+//!   on it, each failure carrying the status to answer;
+//! - [`transaction`]: RFC 3261 client and server transactions with their
+//!   timers and retransmissions.
 //!
 //! The crate never touches sockets, clocks or global randomness.
 
@@ -20,6 +22,8 @@ pub mod message;
 pub mod params;
 pub mod sdp;
 pub mod text;
+pub(crate) mod timer;
+pub mod transaction;
 pub mod uri;
 pub mod validate;
 
