@@ -3,6 +3,7 @@
 
 mod codec;
 mod error;
+pub mod g729;
 
 pub use codec::{Codec, Decoder, Encoder, PACKET_SAMPLES};
 pub use error::CodecError;

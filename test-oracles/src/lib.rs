@@ -31,3 +31,4 @@ pub fn load(candidates: &[&str], package: &str) -> Option<Library> {
 
 pub mod libgsm;
 pub mod signals;
+pub mod bcg729;

@@ -1,0 +1,85 @@
+//! Adaptive codebook: fractional-delay interpolation of the past
+//! excitation, lag coding (G.729 sections 3.7.1, 3.7.2, 4.1.3) and the
+//! parity bit of the first lag.
+
+use super::L_SUBFR;
+use super::basic_op::*;
+use super::tables::misc::INTER_3L;
+
+/// Shortest pitch lag.
+pub const PIT_MIN: i16 = 20;
+/// Longest pitch lag.
+pub const PIT_MAX: i16 = 143;
+
+/// Writes the adaptive codebook vector for lag `t0 + frac/3` into
+/// `exc[start..start + 40]`, reading the past excitation before `start`
+/// (and, for lags under 40, the samples it has just written).
+pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
+    let mut x0 = start as isize - t0 as isize;
+    let mut frac = -frac;
+    if frac < 0 {
+        frac += 3;
+        x0 -= 1;
+    }
+    let frac = frac.clamp(0, 2) as usize;
+    if x0 < 10 || start + L_SUBFR > exc.len() || x0 as usize + L_SUBFR + 10 > exc.len() {
+        return;
+    }
+    for j in 0..L_SUBFR {
+        let x1 = x0 as usize + j;
+        let x2 = x1 + 1;
+        let mut s = 0i32;
+        for i in 0..10 {
+            s = l_mac(s, exc[x1 - i], INTER_3L[frac + 3 * i]);
+            s = l_mac(s, exc[x2 + i], INTER_3L[3 - frac + 3 * i]);
+        }
+        exc[start + j] = round(s);
+    }
+}
+
+/// Decodes the lag of the first subframe (8-bit index): (integer, fraction).
+pub fn decode_lag_first(index: i16) -> (i16, i16) {
+    if index < 197 {
+        let t0 = add(mult(add(index, 2), 10923), 19);
+        let frac = add(sub(index, add(add(t0, t0), t0)), 58);
+        (t0, frac)
+    } else {
+        (sub(index, 112), 0)
+    }
+}
+
+/// Search range of the second subframe around the first lag `t0`.
+pub fn second_range(t0: i16) -> (i16, i16) {
+    let mut t0_min = sub(t0, 5).max(PIT_MIN);
+    let mut t0_max = add(t0_min, 9);
+    if t0_max > PIT_MAX {
+        t0_max = PIT_MAX;
+        t0_min = sub(t0_max, 9);
+    }
+    (t0_min, t0_max)
+}
+
+/// Decodes the lag of the second subframe (5-bit index relative to `t0`).
+pub fn decode_lag_second(index: i16, t0: i16) -> (i16, i16) {
+    let (t0_min, _) = second_range(t0);
+    let i = sub(mult(add(index, 2), 10923), 1);
+    let lag = add(i, t0_min);
+    let frac = sub(sub(index, 2), add(add(i, i), i));
+    (lag, frac)
+}
+
+/// Parity bit over the six most significant bits of the first lag index.
+pub fn parity(index: i16) -> i16 {
+    let mut temp = index >> 1;
+    let mut sum = 1i16;
+    for _ in 0..6 {
+        temp >>= 1;
+        sum += temp & 1;
+    }
+    sum & 1
+}
+
+/// True when the received parity bit does not match the lag index.
+pub fn parity_error(index: i16, parity_bit: i16) -> bool {
+    (parity(index) + parity_bit) & 1 != 0
+}

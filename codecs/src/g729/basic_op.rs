@@ -1,0 +1,359 @@
+//! The 16/32-bit saturating fixed-point operators G.729 is defined with
+//! (ITU-T G.191 basic operators), plus the double-precision helpers
+//! (`hi`/`lo` pairs) and the log2/pow2/inverse-square-root functions.
+//!
+//! Every function is total: no input panics.
+
+use super::tables::misc::{TABLOG, TABPOW, TABSQR};
+
+/// Saturates a 32-bit value to 16 bits.
+#[inline(always)]
+pub fn sat16(x: i32) -> i16 {
+    x.clamp(i16::MIN as i32, i16::MAX as i32) as i16
+}
+
+/// Saturates a 64-bit value to 32 bits.
+#[inline(always)]
+pub fn sat32(x: i64) -> i32 {
+    x.clamp(i32::MIN as i64, i32::MAX as i64) as i32
+}
+
+/// 16-bit saturating addition.
+#[inline(always)]
+pub fn add(a: i16, b: i16) -> i16 {
+    a.saturating_add(b)
+}
+
+/// 16-bit saturating subtraction.
+#[inline(always)]
+pub fn sub(a: i16, b: i16) -> i16 {
+    a.saturating_sub(b)
+}
+
+/// 16-bit saturating absolute value.
+#[inline(always)]
+pub fn abs_s(a: i16) -> i16 {
+    a.saturating_abs()
+}
+
+/// 16-bit saturating negation.
+#[inline(always)]
+pub fn negate(a: i16) -> i16 {
+    a.saturating_neg()
+}
+
+/// Arithmetic shift left with saturation; a negative count shifts right.
+#[inline(always)]
+pub fn shl(a: i16, n: i16) -> i16 {
+    if n < 0 {
+        shr(a, n.saturating_neg())
+    } else if n >= 15 {
+        if a == 0 {
+            0
+        } else if a > 0 {
+            i16::MAX
+        } else {
+            i16::MIN
+        }
+    } else {
+        sat16((a as i32) << n)
+    }
+}
+
+/// Arithmetic shift right; a negative count shifts left with saturation.
+#[inline(always)]
+pub fn shr(a: i16, n: i16) -> i16 {
+    if n < 0 {
+        shl(a, n.saturating_neg())
+    } else if n >= 15 {
+        if a < 0 { -1 } else { 0 }
+    } else {
+        a >> n
+    }
+}
+
+/// Fractional multiplication: (a*b) >> 15, saturated.
+#[inline(always)]
+pub fn mult(a: i16, b: i16) -> i16 {
+    sat16((a as i32 * b as i32) >> 15)
+}
+
+/// Fractional multiplication with rounding.
+#[inline(always)]
+pub fn mult_r(a: i16, b: i16) -> i16 {
+    sat16((a as i32 * b as i32 + 16384) >> 15)
+}
+
+/// High 16 bits of a 32-bit value.
+#[inline(always)]
+pub fn extract_h(l: i32) -> i16 {
+    (l >> 16) as i16
+}
+
+/// Low 16 bits of a 32-bit value.
+#[inline(always)]
+pub fn extract_l(l: i32) -> i16 {
+    l as i16
+}
+
+/// Rounds a 32-bit value to its high 16 bits, saturating.
+#[inline(always)]
+pub fn round(l: i32) -> i16 {
+    extract_h(l_add(l, 0x8000))
+}
+
+/// 32-bit product: a*b*2, saturated.
+#[inline(always)]
+pub fn l_mult(a: i16, b: i16) -> i32 {
+    let p = a as i32 * b as i32;
+    if p == 0x4000_0000 { i32::MAX } else { p << 1 }
+}
+
+/// Multiply-accumulate: l + a*b*2, saturated.
+#[inline(always)]
+pub fn l_mac(l: i32, a: i16, b: i16) -> i32 {
+    l_add(l, l_mult(a, b))
+}
+
+/// Multiply-subtract: l - a*b*2, saturated.
+#[inline(always)]
+pub fn l_msu(l: i32, a: i16, b: i16) -> i32 {
+    l_sub(l, l_mult(a, b))
+}
+
+/// 32-bit saturating addition.
+#[inline(always)]
+pub fn l_add(a: i32, b: i32) -> i32 {
+    a.saturating_add(b)
+}
+
+/// 32-bit saturating subtraction.
+#[inline(always)]
+pub fn l_sub(a: i32, b: i32) -> i32 {
+    a.saturating_sub(b)
+}
+
+/// 32-bit saturating negation.
+#[inline(always)]
+pub fn l_negate(a: i32) -> i32 {
+    a.saturating_neg()
+}
+
+/// 32-bit saturating absolute value.
+#[inline(always)]
+pub fn l_abs(a: i32) -> i32 {
+    a.saturating_abs()
+}
+
+/// 32-bit shift left with saturation; a negative count shifts right.
+#[inline(always)]
+pub fn l_shl(a: i32, n: i16) -> i32 {
+    if n <= 0 {
+        l_shr(a, n.saturating_neg())
+    } else if n >= 31 {
+        if a == 0 {
+            0
+        } else if a > 0 {
+            i32::MAX
+        } else {
+            i32::MIN
+        }
+    } else {
+        sat32((a as i64) << n)
+    }
+}
+
+/// 32-bit arithmetic shift right; a negative count shifts left with saturation.
+#[inline(always)]
+pub fn l_shr(a: i32, n: i16) -> i32 {
+    if n < 0 {
+        l_shl(a, n.saturating_neg())
+    } else if n >= 31 {
+        if a < 0 { -1 } else { 0 }
+    } else {
+        a >> n
+    }
+}
+
+/// 32-bit shift right with rounding.
+#[inline(always)]
+pub fn l_shr_r(a: i32, n: i16) -> i32 {
+    if n > 31 {
+        return 0;
+    }
+    let mut out = l_shr(a, n);
+    if n > 0 && (a & (1 << (n - 1))) != 0 {
+        out = out.saturating_add(1);
+    }
+    out
+}
+
+/// A 16-bit value in the high half of a 32-bit one.
+#[inline(always)]
+pub fn l_deposit_h(a: i16) -> i32 {
+    (a as i32) << 16
+}
+
+/// A 16-bit value sign-extended to 32 bits.
+#[inline(always)]
+pub fn l_deposit_l(a: i16) -> i32 {
+    a as i32
+}
+
+/// Left shifts needed to normalise a 16-bit value (0 for 0).
+#[inline(always)]
+pub fn norm_s(a: i16) -> i16 {
+    if a == 0 {
+        0
+    } else if a == -1 {
+        15
+    } else {
+        let v = if a < 0 { !a } else { a };
+        (v.leading_zeros() as i16) - 1
+    }
+}
+
+/// Left shifts needed to normalise a 32-bit value (0 for 0).
+#[inline(always)]
+pub fn norm_l(a: i32) -> i16 {
+    if a == 0 {
+        0
+    } else if a == -1 {
+        31
+    } else {
+        let v = if a < 0 { !a } else { a };
+        (v.leading_zeros() as i16) - 1
+    }
+}
+
+/// Fractional division num/den in Q15 for 0 <= num <= den; out-of-range
+/// inputs give 0 or 32767 instead of failing.
+#[inline(always)]
+pub fn div_s(num: i16, den: i16) -> i16 {
+    if num <= 0 || den <= 0 {
+        return 0;
+    }
+    if num >= den {
+        return i16::MAX;
+    }
+    (((num as i32) << 15) / den as i32) as i16
+}
+
+/// Splits a 32-bit value into the double-precision pair (hi, lo) with
+/// `l = hi<<16 + lo<<1`.
+#[inline(always)]
+pub fn l_extract(l: i32) -> (i16, i16) {
+    let hi = extract_h(l);
+    let lo = extract_l(l_msu(l >> 1, hi, 16384));
+    (hi, lo)
+}
+
+/// Rebuilds a 32-bit value from a double-precision pair.
+#[inline(always)]
+pub fn l_comp(hi: i16, lo: i16) -> i32 {
+    l_mac(l_deposit_h(hi), lo, 1)
+}
+
+/// Double-precision product of two (hi, lo) pairs.
+#[inline(always)]
+pub fn mpy_32(hi1: i16, lo1: i16, hi2: i16, lo2: i16) -> i32 {
+    let mut l = l_mult(hi1, hi2);
+    l = l_mac(l, mult(hi1, lo2), 1);
+    l_mac(l, mult(lo1, hi2), 1)
+}
+
+/// Double-precision product of a (hi, lo) pair with a 16-bit value.
+#[inline(always)]
+pub fn mpy_32_16(hi: i16, lo: i16, n: i16) -> i32 {
+    l_mac(l_mult(hi, n), mult(lo, n), 1)
+}
+
+/// 32-bit fractional division `num / (den_hi, den_lo)` for 0 <= num < den.
+pub fn div_32(num: i32, den_hi: i16, den_lo: i16) -> i32 {
+    let approx = div_s(0x3fff, den_hi);
+    let l = l_sub(i32::MAX, mpy_32_16(den_hi, den_lo, approx));
+    let (hi, lo) = l_extract(l);
+    let l = mpy_32_16(hi, lo, approx);
+    let (hi, lo) = l_extract(l);
+    let (nh, nl) = l_extract(num);
+    l_shl(mpy_32(nh, nl, hi, lo), 2)
+}
+
+/// Base-2 logarithm of a positive 32-bit value: (integer part, fraction Q15).
+pub fn log2(x: i32) -> (i16, i16) {
+    if x <= 0 {
+        return (0, 0);
+    }
+    let exp = norm_l(x);
+    let x = l_shl(x, exp);
+    let exponent = 30 - exp;
+    let i = ((x >> 25) - 32) as usize;
+    let a = ((x >> 10) & 0x7fff) as i16;
+    let t0 = TABLOG[i.min(31)];
+    let t1 = TABLOG[(i + 1).min(32)];
+    let y = l_msu(l_deposit_h(t0), sub(t0, t1), a);
+    (exponent, extract_h(y))
+}
+
+/// 2^(exponent + fraction) with `fraction` in Q15, as a 32-bit value.
+pub fn pow2(exponent: i16, fraction: i16) -> i32 {
+    let l = l_mult(fraction, 32);
+    let i = extract_h(l).clamp(0, 31) as usize;
+    let a = extract_l(l >> 1) & 0x7fff;
+    let t = l_deposit_h(TABPOW[i]);
+    let d = sub(TABPOW[i], TABPOW[i + 1]);
+    let t = l_msu(t, d, a);
+    l_shr_r(t, 30 - exponent)
+}
+
+/// 1/sqrt(x) for a positive 32-bit value, Q30 result.
+pub fn inv_sqrt(x: i32) -> i32 {
+    if x <= 0 {
+        return 0x3fff_ffff;
+    }
+    let mut exp = norm_l(x);
+    let mut x = l_shl(x, exp);
+    exp = 30 - exp;
+    if exp & 1 == 0 {
+        x >>= 1;
+    }
+    exp = (exp >> 1) + 1;
+    let i = ((x >> 25) - 16).clamp(0, 47) as usize;
+    let a = ((x >> 10) & 0x7fff) as i16;
+    let y = l_deposit_h(TABSQR[i]);
+    let d = sub(TABSQR[i], TABSQR[i + 1]);
+    l_shr(l_msu(y, d, a), exp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_saturate() {
+        assert_eq!(add(i16::MAX, 1), i16::MAX);
+        assert_eq!(l_mult(i16::MIN, i16::MIN), i32::MAX);
+        assert_eq!(mult(i16::MIN, i16::MIN), i16::MAX);
+        assert_eq!(shl(0x4000, 2), i16::MAX);
+        assert_eq!(l_shl(-0x4000_0000, 2), i32::MIN);
+        assert_eq!(norm_l(1), 30);
+        assert_eq!(norm_s(-32768), 0);
+        assert_eq!(div_s(1, 2), 16384);
+    }
+
+    #[test]
+    fn double_precision_round_trips() {
+        for x in [0x1234_5678, -0x1234_5678, 1, -1, i32::MAX] {
+            let (hi, lo) = l_extract(x);
+            assert!((l_comp(hi, lo) - x).abs() <= 1);
+        }
+    }
+
+    #[test]
+    fn log_and_pow_are_inverse() {
+        let (e, f) = log2(1 << 20);
+        assert_eq!((e, f), (20, 0));
+        assert_eq!(pow2(14, 0), 16384);
+        assert!((inv_sqrt(1 << 28) - (1 << 16)).abs() < 64);
+    }
+}
