@@ -176,7 +176,6 @@ impl G729Decoder {
                 let g = if sf == 0 { p.g1 } else { p.g2 };
                 gain::decode(g, &code, &mut self.past_qua_en)
             };
-            if std::env::var_os("G729_TRACE").is_some() { eprintln!("sf{sf} t0 {t0} gp {gp} gc {gc} past {:?}", self.past_qua_en); }
             self.gain_pitch = gp;
             self.gain_code = gc;
             self.sharp = gp.clamp(SHARPMIN, SHARPMAX);
@@ -187,7 +186,6 @@ impl G729Decoder {
                 self.exc[start + i] = round(l_shl(l, 1));
             }
             self.synthesise(&az[sf], sf, &mut synth);
-            if std::env::var_os("G729_TRACE").is_some() { eprintln!("exc {:?}\nsyn {:?}\ncode {:?}", &self.exc[start..start+40], &synth[M+sf*40..M+sf*40+40], &code); }
             lags[sf] = t0;
         }
         self.last = FrameKind::Speech;

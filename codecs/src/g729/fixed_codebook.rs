@@ -24,7 +24,7 @@ pub fn decode(sign: i16, index: i16) -> [i16; L_SUBFR] {
     pos[3] = (idx & 7) as usize * 5 + 3 + jitter;
     let mut s = sign as u16;
     for p in pos {
-        code[p] = if s & 1 != 0 { 8191 } else { -8192 };
+        code[p] = if s & 1 != 0 { 8192 } else { -8192 };
         s >>= 1;
     }
     code

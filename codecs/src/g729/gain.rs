@@ -60,7 +60,7 @@ pub fn update_erasure(past: &mut PastEnergies) {
 pub fn code_gain(l_gbk12: i32, gcode0: i16, exp_gcode0: i16) -> i16 {
     let tmp = extract_l(l_shr(l_gbk12, 1));
     let l = l_mult(tmp, gcode0);
-    round(l_shl(l, add(negate(exp_gcode0), 4)))
+    extract_h(l_shl(l, add(negate(exp_gcode0), 4)))
 }
 
 /// Decodes the 7-bit gain index (GA in bits 6..4, GB in 3..0): returns

@@ -191,3 +191,54 @@ pub fn interpolate_az(lsp_old: &[i16; M], lsp_new: &[i16; M]) -> [[i16; M + 1]; 
     }
     [lsp_to_az(&mid), lsp_to_az(lsp_new)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_az(lsp: &[i16; M]) -> [f64; M + 1] {
+        let q: Vec<f64> = lsp.iter().map(|&v| v as f64 / 32768.0).collect();
+        let poly = |start: usize| {
+            let mut f = vec![1.0f64];
+            for k in 0..5 {
+                let x = q[start + 2 * k];
+                let mut g = vec![0.0; f.len() + 2];
+                for (i, &c) in f.iter().enumerate() {
+                    g[i] += c;
+                    g[i + 1] -= 2.0 * x * c;
+                    g[i + 2] += c;
+                }
+                f = g;
+            }
+            f
+        };
+        let f1 = poly(0);
+        let f2 = poly(1);
+        let mut a = [0.0; M + 1];
+        for i in 0..=M {
+            let p = f1[i] + if i > 0 { f1[i - 1] } else { 0.0 };
+            let m = f2[i] - if i > 0 { f2[i - 1] } else { 0.0 };
+            a[i] = (p + m) / 2.0;
+        }
+        a
+    }
+
+    #[test]
+    fn az_matches_float() {
+        let lsf = [2339, 4679, 7018, 9358, 11698, 14037, 16377, 18717, 21056, 23396];
+        let lsp = lsf_to_lsp(&lsf);
+        for (i, &v) in lsp.iter().enumerate() {
+            let want = (lsf[i] as f64 / 8192.0).cos() * 32768.0;
+            assert!((v as f64 - want).abs() < 12.0, "lsp {i}: {v} vs {want}");
+        }
+        let a = lsp_to_az(&lsp);
+        let fa = float_az(&lsp);
+        for i in 0..=M {
+            assert!((a[i] as f64 - fa[i] * 4096.0).abs() < 2.0, "a{i}: {} vs {}", a[i], fa[i] * 4096.0);
+        }
+        let back = lsp_to_lsf(&lsp);
+        for i in 0..M {
+            assert!((back[i] - lsf[i]).abs() < 8, "lsf {i}: {} vs {}", back[i], lsf[i]);
+        }
+    }
+}

@@ -11,21 +11,29 @@
 //! Written from the algorithm description of ITU-T G.729, G.729 Annex A
 //! and Annex B; see `README.md` in this folder for where the tables come from.
 
+mod acelp_search;
 mod adaptive_codebook;
 mod basic_op;
 mod bitstream;
 mod comfort_noise;
 mod decoder;
+mod encoder;
 mod filters;
 mod fixed_codebook;
 mod gain;
+mod gain_quantizer;
 mod high_pass;
+mod lpc_analysis;
 mod lsp;
+mod lsp_quantizer;
+mod pitch_search;
 mod postfilter;
 mod random;
 mod tables;
+mod taming;
 
 pub use decoder::G729Decoder;
+pub use encoder::G729Encoder;
 
 /// Order of the LP filter.
 const M: usize = 10;
@@ -40,3 +48,4 @@ pub const SID_BYTES: usize = 2;
 
 /// LSPs (cosine domain, Q15) both sides start from.
 const LSP_RESET: [i16; M] = [30000, 26000, 21000, 15000, 8000, 0, -8000, -15000, -21000, -26000];
+

@@ -158,22 +158,14 @@ impl PostFilter {
     }
 
     fn agc(&mut self, sig_in: &[i16; L_SUBFR], sig_out: &mut [i16; L_SUBFR]) {
-        let mut s = 0i32;
-        for &v in sig_out.iter() {
-            let t = shr(v, 2);
-            s = l_mac(s, t, t);
-        }
+        let s = energy(sig_out);
         if s == 0 {
             self.past_gain = 0;
             return;
         }
         let mut exp = sub(norm_l(s), 1);
         let gain_out = round(l_shl(s, exp));
-        let mut s = 0i32;
-        for &v in sig_in.iter() {
-            let t = shr(v, 2);
-            s = l_mac(s, t, t);
-        }
+        let s = energy(sig_in);
         let g0 = if s == 0 {
             0
         } else {
@@ -201,4 +193,14 @@ impl Default for PostFilter {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Energy of a subframe scaled down by 16 so it cannot overflow.
+fn energy(x: &[i16; L_SUBFR]) -> i32 {
+    let mut s = 0i32;
+    for &v in x.iter() {
+        let t = shr(v, 2);
+        s = l_mac(s, t, t);
+    }
+    s
 }

@@ -1,0 +1,254 @@
+//! Pitch analysis of the encoder: the decimated open-loop search of
+//! Annex A (section A.3.4), the closed-loop fractional search of section
+//! A.3.7, lag coding and the adaptive-codebook gain (section 3.7.3).
+
+use super::L_SUBFR;
+use super::adaptive_codebook::{PIT_MAX, PIT_MIN, pred_lt3};
+use super::basic_op::*;
+
+/// Correlation of the target with the impulse response, scaled to fit 16 bits.
+pub fn cor_h_x(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
+    let mut y32 = [0i32; L_SUBFR];
+    let mut max = 0i32;
+    for i in 0..L_SUBFR {
+        let mut s = 0i32;
+        for j in i..L_SUBFR {
+            s = l_mac(s, x[j], h[j - i]);
+        }
+        y32[i] = s;
+        let a = l_abs(s);
+        if l_sub(a, max) > 0 {
+            max = a;
+        }
+    }
+    let j = sub(18, norm_l(max).min(16));
+    let mut d = [0i16; L_SUBFR];
+    for i in 0..L_SUBFR {
+        d[i] = extract_l(l_shr(y32[i], j));
+    }
+    d
+}
+
+fn dot(a: &[i16], b: &[i16]) -> i32 {
+    let mut s = 0i32;
+    for (&x, &y) in a.iter().zip(b) {
+        s = l_mac(s, x, y);
+    }
+    s
+}
+
+/// Open-loop pitch lag of the frame from the weighted speech `wsp`
+/// (`PIT_MAX` samples of history, then the 80-sample frame).
+pub fn open_loop(wsp: &[i16]) -> i16 {
+    let pm = PIT_MAX as usize;
+    let n = wsp.len().saturating_sub(pm).min(80);
+    let mut acc: i64 = 0;
+    let mut overflow = false;
+    let mut i = 0;
+    while i < pm + n {
+        acc += 2 * wsp[i] as i64 * wsp[i] as i64;
+        if acc > i32::MAX as i64 {
+            overflow = true;
+        }
+        i += 2;
+    }
+    let scal: Vec<i16> = if overflow {
+        wsp.iter().map(|&v| shr(v, 3)).collect()
+    } else if acc < 1_048_576 {
+        wsp.iter().map(|&v| shl(v, 3)).collect()
+    } else {
+        wsp.to_vec()
+    };
+    let sig = |k: usize| scal[k];
+    let corr = |t: usize| {
+        let mut s = 0i32;
+        let mut j = 0;
+        while j < n {
+            s = l_mac(s, sig(pm + j), sig(pm + j - t));
+            j += 2;
+        }
+        s
+    };
+    let normalised = |max: i32, t: usize| {
+        let mut s = 1i32;
+        let mut j = 0;
+        while j < n {
+            s = l_mac(s, sig(pm + j - t), sig(pm + j - t));
+            j += 2;
+        }
+        let s = inv_sqrt(s);
+        let (mh, ml) = l_extract(max);
+        let (eh, el) = l_extract(s);
+        extract_l(mpy_32(mh, ml, eh, el))
+    };
+    let section = |lo: usize, hi: usize, step: usize| {
+        let mut max = i32::MIN;
+        let mut best = lo;
+        let mut t = lo;
+        while t < hi {
+            let c = corr(t);
+            if l_sub(c, max) > 0 {
+                max = c;
+                best = t;
+            }
+            t += step;
+        }
+        (max, best)
+    };
+    let (m1, t1) = section(20, 40, 1);
+    let mut max1 = normalised(m1, t1);
+    let (m2, t2) = section(40, 80, 1);
+    let mut max2 = normalised(m2, t2);
+    let (mut m3, mut t3) = section(80, 143, 2);
+    let center = t3;
+    let c = corr(center + 1);
+    if l_sub(c, m3) > 0 {
+        m3 = c;
+        t3 = center + 1;
+    }
+    let c = corr(center - 1);
+    if l_sub(c, m3) > 0 {
+        m3 = c;
+        t3 = center - 1;
+    }
+    let max3 = normalised(m3, t3);
+    let (t1, t2, t3) = (t1 as i16, t2 as i16, t3 as i16);
+    let i = sub(shl(t2, 1), t3);
+    if abs_s(i) < 5 {
+        max2 = add(max2, shr(max3, 2));
+    }
+    let i = add(i, t2);
+    if abs_s(i) < 7 {
+        max2 = add(max2, shr(max3, 2));
+    }
+    let i = sub(shl(t1, 1), t2);
+    if abs_s(i) < 5 {
+        max1 = add(max1, mult(max2, 6554));
+    }
+    let i = add(i, t1);
+    if abs_s(i) < 7 {
+        max1 = add(max1, mult(max2, 6554));
+    }
+    let (mut best_max, mut best_t) = (max1, t1);
+    if best_max < max2 {
+        best_max = max2;
+        best_t = t2;
+    }
+    if best_max < max3 {
+        best_t = t3;
+    }
+    best_t
+}
+
+/// Search range of the first subframe around the open-loop lag.
+pub fn first_range(t_op: i16) -> (i16, i16) {
+    let mut t0_min = sub(t_op, 3).max(PIT_MIN);
+    let mut t0_max = add(t0_min, 6);
+    if t0_max > PIT_MAX {
+        t0_max = PIT_MAX;
+        t0_min = sub(t0_max, 6);
+    }
+    (t0_min, t0_max)
+}
+
+/// Closed-loop fractional pitch search; leaves the chosen adaptive
+/// codebook vector in `exc[start..start + 40]` and returns (lag, fraction).
+pub fn closed_loop(exc: &mut [i16], start: usize, xn: &[i16; L_SUBFR], h: &[i16; L_SUBFR], t0_min: i16, t0_max: i16, first: bool) -> (i16, i16) {
+    let dn = cor_h_x(h, xn);
+    let mut max = i32::MIN;
+    let mut t0 = t0_min;
+    for t in t0_min..=t0_max {
+        let from = start - t as usize;
+        let c = dot(&dn, &exc[from..from + L_SUBFR]);
+        if l_sub(c, max) > 0 {
+            max = c;
+            t0 = t;
+        }
+    }
+    pred_lt3(exc, start, t0, 0);
+    let mut max = dot(&dn, &exc[start..start + L_SUBFR]);
+    let mut frac = 0;
+    if first && t0 > 84 {
+        return (t0, 0);
+    }
+    let mut best = [0i16; L_SUBFR];
+    best.copy_from_slice(&exc[start..start + L_SUBFR]);
+    pred_lt3(exc, start, t0, -1);
+    let c = dot(&dn, &exc[start..start + L_SUBFR]);
+    if l_sub(c, max) > 0 {
+        max = c;
+        frac = -1;
+        best.copy_from_slice(&exc[start..start + L_SUBFR]);
+    }
+    pred_lt3(exc, start, t0, 1);
+    let c = dot(&dn, &exc[start..start + L_SUBFR]);
+    if l_sub(c, max) > 0 {
+        frac = 1;
+    } else {
+        exc[start..start + L_SUBFR].copy_from_slice(&best);
+    }
+    (t0, frac)
+}
+
+/// Codes the lag of a subframe; for the first one also returns the
+/// search range of the second.
+pub fn encode_lag(t0: i16, frac: i16, first: bool, t0_min: i16) -> i16 {
+    if first {
+        if t0 <= 85 {
+            add(sub(add(add(t0, t0), t0), 58), frac)
+        } else {
+            add(t0, 112)
+        }
+    } else {
+        let i = sub(t0, t0_min);
+        add(add(add(add(i, i), i), 2), frac)
+    }
+}
+
+/// The adaptive-codebook gain (Q14, at most 1.2) of the filtered vector
+/// `y1` for the target `xn`, plus the correlation terms the gain
+/// quantiser needs: (<y1,y1>, its exponent, <xn,y1>, its exponent).
+pub fn pitch_gain(xn: &[i16; L_SUBFR], y1: &[i16; L_SUBFR]) -> (i16, [i16; 4]) {
+    let exact = |a: &[i16; L_SUBFR], b: &[i16; L_SUBFR], init: i64| {
+        let mut s = init;
+        let mut overflow = false;
+        for i in 0..L_SUBFR {
+            s += 2 * a[i] as i64 * b[i] as i64;
+            if s > i32::MAX as i64 || s < i32::MIN as i64 {
+                overflow = true;
+                s = s.clamp(i32::MIN as i64, i32::MAX as i64);
+            }
+        }
+        (s as i32, overflow)
+    };
+    let mut scaled = [0i16; L_SUBFR];
+    for i in 0..L_SUBFR {
+        scaled[i] = shr(y1[i], 2);
+    }
+    let (s, ovf) = exact(y1, y1, 1);
+    let (yy, exp_yy) = if !ovf {
+        let e = norm_l(s);
+        (round(l_shl(s, e)), e)
+    } else {
+        let (s, _) = exact(&scaled, &scaled, 1);
+        let e = norm_l(s);
+        (round(l_shl(s, e)), sub(e, 4))
+    };
+    let (s, ovf) = exact(xn, y1, 0);
+    let (xy, exp_xy) = if !ovf {
+        let e = norm_l(s);
+        (round(l_shl(s, e)), e)
+    } else {
+        let (s, _) = exact(xn, &scaled, 0);
+        let e = norm_l(s);
+        (round(l_shl(s, e)), sub(e, 2))
+    };
+    let mut coeff = [yy, sub(15, exp_yy), xy, sub(15, exp_xy)];
+    if xy <= 0 {
+        coeff[3] = -15;
+        return (0, coeff);
+    }
+    let gain = div_s(shr(xy, 1), yy);
+    let gain = shr(gain, sub(exp_xy, exp_yy));
+    (gain.min(19661), coeff)
+}
