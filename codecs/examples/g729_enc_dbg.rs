@@ -11,13 +11,14 @@ fn main() {
         let mut d1 = lib.decoder();
         let mut d2 = lib.decoder();
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        let mut same = 0; let mut lsp_same = 0; let mut p1_same = 0; let mut n = 0; let mut first = None;
+        let mut fd = [0; 15]; let mut same = 0; let mut lsp_same = 0; let mut p1_same = 0; let mut n = 0; let mut first = None;
         for (k, chunk) in pcm.chunks_exact(80).enumerate() {
             let c: &[i16; 80] = chunk.try_into().unwrap();
             let t = theirs_enc.encode(c);
             let o = ours_enc.encode_frame(c);
             if std::env::var_os("SHOW").is_some() && k < 12 { println!("{k}: {:?}\n    {:?}", fields(&t), fields(&o)); }
             let (ft, fo) = (fields(&t), fields(&o)); if ft[..4] == fo[..4] { lsp_same += 1 } if ft[..4] == fo[..4] && ft[4] == fo[4] { p1_same += 1 }
+            for i in 0..15 { if ft[i] != fo[i] { fd[i] += 1; } }
             if t[..] == o[..] { same += 1 } else if first.is_none() { first = Some(k);  }
             n += 1;
             a.extend_from_slice(&d1.decode(&t, false, false));
@@ -28,7 +29,7 @@ fn main() {
         let r2 = signals::snr_db(&pcm[..pcm.len()-delay], &b[delay..]);
         let s1 = signals::segmental_snr_db(&pcm[..pcm.len()-delay], &a[delay..]);
         let s2 = signals::segmental_snr_db(&pcm[..pcm.len()-delay], &b[delay..]);
-        println!("{name}: theirs snr {r1:.2} seg {s1:.2} | ours snr {r2:.2} seg {s2:.2} | identical {same}/{n} first diff {first:?} lsp same {lsp_same} lsp+p1 {p1_same}");
+        println!("{name}: theirs snr {r1:.2} seg {s1:.2} | ours snr {r2:.2} seg {s2:.2} | identical {same}/{n} first diff {first:?} lsp same {lsp_same} lsp+p1 {p1_same}\n  field diffs {fd:?}");
     }
 }
 
