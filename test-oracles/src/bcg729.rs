@@ -38,7 +38,10 @@ impl Bcg729 {
         // SAFETY: plain constructor returning an owned context.
         let ctx = unsafe { init(u8::from(vad)) };
         assert!(!ctx.is_null(), "initBcg729EncoderChannel failed");
-        Bcg729Encoder { lib: self.clone(), ctx }
+        Bcg729Encoder {
+            lib: self.clone(),
+            ctx,
+        }
     }
 
     /// A new decoder channel.
@@ -47,7 +50,10 @@ impl Bcg729 {
         // SAFETY: plain constructor returning an owned context.
         let ctx = unsafe { init() };
         assert!(!ctx.is_null(), "initBcg729DecoderChannel failed");
-        Bcg729Decoder { lib: self.clone(), ctx }
+        Bcg729Decoder {
+            lib: self.clone(),
+            ctx,
+        }
     }
 }
 

@@ -29,6 +29,6 @@ pub fn load(candidates: &[&str], package: &str) -> Option<Library> {
     None
 }
 
+pub mod bcg729;
 pub mod libgsm;
 pub mod signals;
-pub mod bcg729;

@@ -1,12 +1,13 @@
 //! Encoder and decoder objects for every [`Codec`], behind the [`Encoder`]
 //! and [`Decoder`] traits the media engine uses.
 //!
-//! Every decoder feeds what it decodes to a [`crate::Plc`] and conceals lost
+//! Every other decoder feeds what it decodes to a [`crate::Plc`] and conceals lost
 //! packets with it, so concealment works the same for every codec.
-//! `Codec::G729` is not available yet: both functions refuse it with
-//! [`CodecError::Unsupported`].
+//! G.729 is the exception: its decoder conceals with the standard's own
+//! bad-frame path (and continues comfort noise after a SID frame).
 
 mod g711;
+mod g729;
 mod gsm;
 
 use crate::{Codec, CodecError, Decoder, Encoder};
@@ -25,7 +26,7 @@ pub fn encoder_for(codec: Codec) -> Result<Box<dyn Encoder>, CodecError> {
         Codec::Pcmu => Ok(Box::new(g711::G711Encoder::new(g711::Law::U))),
         Codec::Pcma => Ok(Box::new(g711::G711Encoder::new(g711::Law::A))),
         Codec::Gsm => Ok(Box::new(gsm::GsmPacketEncoder::default())),
-        Codec::G729 => Err(CodecError::Unsupported { codec }),
+        Codec::G729 => Ok(Box::new(g729::G729PacketEncoder::default())),
     }
 }
 
@@ -44,7 +45,7 @@ pub fn decoder_for(codec: Codec) -> Result<Box<dyn Decoder>, CodecError> {
         Codec::Pcmu => Ok(Box::new(g711::G711Decoder::new(g711::Law::U))),
         Codec::Pcma => Ok(Box::new(g711::G711Decoder::new(g711::Law::A))),
         Codec::Gsm => Ok(Box::new(gsm::GsmPacketDecoder::default())),
-        Codec::G729 => Err(CodecError::Unsupported { codec }),
+        Codec::G729 => Ok(Box::new(g729::G729PacketDecoder::default())),
     }
 }
 

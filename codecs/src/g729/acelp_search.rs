@@ -40,8 +40,8 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
     };
     for pos in 0..L_SUBFR {
         let mut s = 0i32;
-        for n in 0..L_SUBFR - pos {
-            s = l_mac(s, h[n], h[n]);
+        for &v in &h[..L_SUBFR - pos] {
+            s = l_mac(s, v, v);
         }
         c.diag[pos % STEP][pos / STEP] = extract_h(s);
     }
@@ -52,8 +52,8 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
                     let (i, j) = (pa * STEP + ta, pb * STEP + tb);
                     let (lo, hi) = if i < j { (i, j) } else { (j, i) };
                     let mut s = 0i32;
-                    for n in 0..L_SUBFR - hi {
-                        s = l_mac(s, h[n], h[n + hi - lo]);
+                    for (&a, &b) in h[..L_SUBFR - hi].iter().zip(&h[hi - lo..]) {
+                        s = l_mac(s, a, b);
                     }
                     c.cross[ta][tb][pa * NB_POS + pb] = extract_h(s);
                 }
@@ -66,7 +66,10 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
 /// Searches the codebook for the target `x` and impulse response `h`
 /// (already including the pitch sharpening). Returns the codevector
 /// (Q13), its filtered version `y` (Q12), the 13-bit index and the 4 sign bits.
-pub fn search(x: &[i16; L_SUBFR], h: &[i16; L_SUBFR]) -> ([i16; L_SUBFR], [i16; L_SUBFR], i16, i16) {
+pub fn search(
+    x: &[i16; L_SUBFR],
+    h: &[i16; L_SUBFR],
+) -> ([i16; L_SUBFR], [i16; L_SUBFR], i16, i16) {
     let mut dn = cor_h_x(h, x);
     let mut rr = correlations(h);
     let mut sign = [0i16; L_SUBFR];
@@ -95,7 +98,11 @@ pub fn search(x: &[i16; L_SUBFR], h: &[i16; L_SUBFR]) -> ([i16; L_SUBFR], [i16; 
         }
     }
     let rc = |a: usize, b: usize, pa: usize, pb: usize| -> i16 {
-        if a < b { rr.cross[a][b][pa * NB_POS + pb] } else { rr.cross[b][a][pb * NB_POS + pa] }
+        if a < b {
+            rr.cross[a][b][pa * NB_POS + pb]
+        } else {
+            rr.cross[b][a][pb * NB_POS + pa]
+        }
     };
 
     const Q1_2: i16 = 16384;
@@ -170,11 +177,11 @@ pub fn search(x: &[i16; L_SUBFR], h: &[i16; L_SUBFR]) -> ([i16; L_SUBFR], [i16; 
                 let mut alp1 = l_mac(alp0, rc(ta, tc, p0, p2), Q1_8);
                 alp1 = l_mac(alp1, rc(tb, tc, p1, p2), Q1_8);
                 alp1 = l_mac(alp1, rr.diag[tc][p2], Q1_16);
-                for p3 in 0..NB_POS {
+                for (p3, &rv) in rrv.iter().enumerate() {
                     let i3 = p3 * STEP + td;
                     let ps2 = add(ps1, dn[i3]);
                     let mut alp2 = l_mac(alp1, rc(tc, td, p2, p3), Q1_8);
-                    alp2 = l_mac(alp2, rrv[p3], Q1_2);
+                    alp2 = l_mac(alp2, rv, Q1_2);
                     let sq2 = mult(ps2, ps2);
                     let alp_16 = round(alp2);
                     if l_msu(l_mult(alp, sq2), sq, alp_16) > 0 {
@@ -205,11 +212,18 @@ pub fn search(x: &[i16; L_SUBFR], h: &[i16; L_SUBFR]) -> ([i16; L_SUBFR], [i16; 
             signs |= 1 << k;
         }
         for i in p..L_SUBFR {
-            y[i] = if positive { add(y[i], h[i - p]) } else { sub(y[i], h[i - p]) };
+            y[i] = if positive {
+                add(y[i], h[i - p])
+            } else {
+                sub(y[i], h[i - p])
+            };
         }
     }
     let i3 = pos[3] / STEP;
     let jitter = (pos[3] - i3 * STEP - 3) as i16;
-    let index = (pos[0] / STEP) as i16 | ((pos[1] / STEP) as i16) << 3 | ((pos[2] / STEP) as i16) << 6 | ((i3 as i16 * 2 + jitter) << 9);
+    let index = (pos[0] / STEP) as i16
+        | ((pos[1] / STEP) as i16) << 3
+        | ((pos[2] / STEP) as i16) << 6
+        | ((i3 as i16 * 2 + jitter) << 9);
     (code, y, index, signs)
 }

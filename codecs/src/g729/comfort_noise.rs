@@ -72,7 +72,10 @@ impl ComfortNoise {
             l += e as i64 * e as i64;
         }
         let rms = ((l / exc.len().max(1) as i64) as f64).sqrt();
-        let level = TAB_SIDGAIN.iter().position(|&g| g as f64 >= rms).unwrap_or(31);
+        let level = TAB_SIDGAIN
+            .iter()
+            .position(|&g| g as f64 >= rms)
+            .unwrap_or(31);
         self.cur_gain = TAB_SIDGAIN[level];
     }
 
@@ -83,7 +86,10 @@ impl ComfortNoise {
         self.sid_gain = if after_speech {
             self.cur_gain
         } else {
-            add(mult_r(self.sid_gain, A_GAIN0), mult_r(self.cur_gain, A_GAIN1))
+            add(
+                mult_r(self.sid_gain, A_GAIN0),
+                mult_r(self.cur_gain, A_GAIN1),
+            )
         };
         for sf in 0..L_FRAME / L_SUBFR {
             let at = start + sf * L_SUBFR;
@@ -103,7 +109,7 @@ impl ComfortNoise {
             *m = ((exc[at + i] as i32 * gp) >> 14) + g;
         }
         let energy: i64 = mix.iter().map(|&v| v as i64 * v as i64).sum();
-        let target = self.sid_gain as f64;
+        let target = self.sid_gain as f64 / 8.0;
         let rms = ((energy as f64) / L_SUBFR as f64).sqrt();
         let scale = if rms > 0.0 { target / rms } else { 0.0 };
         for (i, m) in mix.iter().enumerate() {

@@ -1,7 +1,9 @@
 //! The G.729 Annex A decoder (section 4 and A.4) with frame erasure
 //! concealment (section 4.4) and Annex B comfort noise.
 
-use super::adaptive_codebook::{PIT_MAX, decode_lag_first, decode_lag_second, parity_error, pred_lt3};
+use super::adaptive_codebook::{
+    PIT_MAX, decode_lag_first, decode_lag_second, parity_error, pred_lt3,
+};
 use super::basic_op::*;
 use super::bitstream::{FrameParams, SidParams};
 use super::comfort_noise::ComfortNoise;
@@ -180,11 +182,7 @@ impl G729Decoder {
             self.gain_code = gc;
             self.sharp = gp.clamp(SHARPMIN, SHARPMAX);
 
-            for i in 0..L_SUBFR {
-                let mut l = l_mult(self.exc[start + i], gp);
-                l = l_mac(l, code[i], gc);
-                self.exc[start + i] = round(l_shl(l, 1));
-            }
+            gain::mix_excitation(&mut self.exc[start..start + L_SUBFR], &code, gp, gc);
             self.synthesise(&az[sf], sf, &mut synth);
             lags[sf] = t0;
         }
@@ -209,8 +207,8 @@ impl G729Decoder {
         self.prev_lsf = lsp::lsp_to_lsf(&lsp_sid);
         let mut synth = [0i16; L_FRAME + M];
         synth[..M].copy_from_slice(&self.synth_hist);
-        for sf in 0..2 {
-            self.synthesise(&az[sf], sf, &mut synth);
+        for (sf, a) in az.iter().enumerate() {
+            self.synthesise(a, sf, &mut synth);
         }
         self.sharp = SHARPMIN;
         self.last = FrameKind::Noise;
@@ -222,18 +220,37 @@ impl G729Decoder {
         let start = HIST + sf * L_SUBFR;
         let out = M + sf * L_SUBFR;
         let mut mem = self.mem_syn;
-        let overflow = syn_filt(az, &self.exc[start..start + L_SUBFR], &mut synth[out..out + L_SUBFR], &mut mem, false);
+        let overflow = syn_filt(
+            az,
+            &self.exc[start..start + L_SUBFR],
+            &mut synth[out..out + L_SUBFR],
+            &mut mem,
+            false,
+        );
         if overflow {
             for e in self.exc.iter_mut() {
                 *e = shr(*e, 2);
             }
-            syn_filt(az, &self.exc[start..start + L_SUBFR], &mut synth[out..out + L_SUBFR], &mut self.mem_syn, true);
+            syn_filt(
+                az,
+                &self.exc[start..start + L_SUBFR],
+                &mut synth[out..out + L_SUBFR],
+                &mut self.mem_syn,
+                true,
+            );
         } else {
-            self.mem_syn.copy_from_slice(&synth[out + L_SUBFR - M..out + L_SUBFR]);
+            self.mem_syn
+                .copy_from_slice(&synth[out + L_SUBFR - M..out + L_SUBFR]);
         }
     }
 
-    fn finish_frame(&mut self, synth: &[i16; L_FRAME + M], az: &[[i16; M + 1]; 2], lags: [i16; 2], voiced: bool) -> [i16; L_FRAME] {
+    fn finish_frame(
+        &mut self,
+        synth: &[i16; L_FRAME + M],
+        az: &[[i16; M + 1]; 2],
+        lags: [i16; 2],
+        voiced: bool,
+    ) -> [i16; L_FRAME] {
         let mut out = self.postfilter.process(synth, az, lags, voiced);
         self.high_pass.post_process(&mut out);
         self.synth_hist.copy_from_slice(&synth[L_FRAME..]);

@@ -5,13 +5,15 @@ use super::basic_op::*;
 use super::bitstream::FrameParams;
 use super::filters::{convolve, residu, syn_filt, weight_az};
 use super::fixed_codebook::{SHARPMAX, SHARPMIN};
-use super::gain::{PAST_QUA_EN_RESET, PastEnergies};
+use super::gain::{self, PAST_QUA_EN_RESET, PastEnergies};
 use super::high_pass::HighPass;
 use super::lpc_analysis::{L_WINDOW, Levinson, autocorrelation, az_to_lsp, lag_window};
 use super::lsp::{self, FreqPrev};
 use super::tables::lsp::FREQ_PREV_RESET;
 use super::taming::Taming;
-use super::{L_FRAME, L_SUBFR, LSP_RESET, M, acelp_search, gain_quantizer, lsp_quantizer, pitch_search};
+use super::{
+    L_FRAME, L_SUBFR, LSP_RESET, M, acelp_search, gain_quantizer, lsp_quantizer, pitch_search,
+};
 
 const GAMMA1: i16 = 24576;
 const GPCLIP: i16 = 15564;
@@ -81,27 +83,39 @@ impl G729Encoder {
         self.lsp_old = lsp_new;
         self.lsp_old_q = lsp_new_q;
 
-        for sf in 0..2 {
+        for (sf, a) in aq.iter().enumerate() {
             let at = SPEECH_AT + sf * L_SUBFR;
             let mut res = [0i16; L_SUBFR];
-            residu(&aq[sf], &self.speech[at - M..at + L_SUBFR], &mut res);
+            residu(a, &self.speech[at - M..at + L_SUBFR], &mut res);
             self.exc[HIST + sf * L_SUBFR..HIST + (sf + 1) * L_SUBFR].copy_from_slice(&res);
         }
         let pm = PIT_MAX as usize;
         let ap = [weight_az(&aq[0], GAMMA1), weight_az(&aq[1], GAMMA1)];
-        for sf in 0..2 {
+        for (sf, a) in ap.iter().enumerate() {
             let mut ap1 = [0i16; M + 1];
             ap1[0] = 4096;
             for i in 1..=M {
-                ap1[i] = sub(ap[sf][i], mult(ap[sf][i - 1], 22938));
+                ap1[i] = sub(a[i], mult(a[i - 1], 22938));
             }
             let from = HIST + sf * L_SUBFR;
-            let input: [i16; L_SUBFR] = self.exc[from..from + L_SUBFR].try_into().unwrap_or([0; L_SUBFR]);
-            syn_filt(&ap1, &input, &mut self.wsp[pm + sf * L_SUBFR..pm + (sf + 1) * L_SUBFR], &mut self.mem_w, true);
+            let input: [i16; L_SUBFR] = self.exc[from..from + L_SUBFR]
+                .try_into()
+                .unwrap_or([0; L_SUBFR]);
+            syn_filt(
+                &ap1,
+                &input,
+                &mut self.wsp[pm + sf * L_SUBFR..pm + (sf + 1) * L_SUBFR],
+                &mut self.mem_w,
+                true,
+            );
         }
         let t_op = pitch_search::open_loop(&self.wsp);
 
-        let mut params = FrameParams { l0_l1, l2_l3, ..FrameParams::default() };
+        let mut params = FrameParams {
+            l0_l1,
+            l2_l3,
+            ..FrameParams::default()
+        };
         let (mut t0_min, mut t0_max) = pitch_search::first_range(t_op);
         for sf in 0..2 {
             let start = HIST + sf * L_SUBFR;
@@ -111,11 +125,14 @@ impl G729Encoder {
             let mut h1 = [0i16; L_SUBFR];
             syn_filt(ap, &impulse, &mut h1, &mut [0; M], false);
             let mut xn = [0i16; L_SUBFR];
-            let res: [i16; L_SUBFR] = self.exc[start..start + L_SUBFR].try_into().unwrap_or([0; L_SUBFR]);
+            let res: [i16; L_SUBFR] = self.exc[start..start + L_SUBFR]
+                .try_into()
+                .unwrap_or([0; L_SUBFR]);
             syn_filt(ap, &res, &mut xn, &mut self.mem_w0.clone(), false);
 
             let first = sf == 0;
-            let (t0, frac) = pitch_search::closed_loop(&mut self.exc, start, &xn, &h1, t0_min, t0_max, first);
+            let (t0, frac) =
+                pitch_search::closed_loop(&mut self.exc, start, &xn, &h1, t0_min, t0_max, first);
             let lag_index = pitch_search::encode_lag(t0, frac, first, t0_min);
             if first {
                 params.p1 = lag_index;
@@ -150,8 +167,15 @@ impl G729Encoder {
 
             let (c2, e2) = gain_quantizer::corr_xy2(&xn, &y1, &y2);
             let coeff = [g_coeff[0], negate(g_coeff[2]), c2[0], c2[1], c2[2]];
-            let exp_coeff = [negate(g_coeff[1]), negate(add(g_coeff[3], 1)), e2[0], e2[1], e2[2]];
-            let (g_index, gain_pitch, gain_code) = gain_quantizer::quantize(&code, &coeff, &exp_coeff, tame, &mut self.past_qua_en);
+            let exp_coeff = [
+                negate(g_coeff[1]),
+                negate(add(g_coeff[3], 1)),
+                e2[0],
+                e2[1],
+                e2[2],
+            ];
+            let (g_index, gain_pitch, gain_code) =
+                gain_quantizer::quantize(&code, &coeff, &exp_coeff, tame, &mut self.past_qua_en);
             if first {
                 (params.c1, params.s1, params.g1) = (c_index, signs, g_index);
             } else {
@@ -159,11 +183,12 @@ impl G729Encoder {
             }
 
             self.sharp = gain_pitch.clamp(SHARPMIN, SHARPMAX);
-            for i in 0..L_SUBFR {
-                let mut l = l_mult(self.exc[start + i], gain_pitch);
-                l = l_mac(l, code[i], gain_code);
-                self.exc[start + i] = round(l_shl(l, 1));
-            }
+            gain::mix_excitation(
+                &mut self.exc[start..start + L_SUBFR],
+                &code,
+                gain_pitch,
+                gain_code,
+            );
             self.taming.update(gain_pitch, t0);
             for (j, i) in (L_SUBFR - M..L_SUBFR).enumerate() {
                 let temp = extract_h(l_shl(l_mult(y1[i], gain_pitch), 1));

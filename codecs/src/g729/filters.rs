@@ -7,7 +7,13 @@ use super::basic_op::*;
 /// All-pole synthesis `y = x / A(z)` over `x.len()` samples; `mem` holds
 /// the last M outputs (oldest first). Returns `true` when a 32-bit
 /// accumulation saturated. `mem` is updated only when `update` is set.
-pub fn syn_filt(a: &[i16; M + 1], x: &[i16], y: &mut [i16], mem: &mut [i16; M], update: bool) -> bool {
+pub fn syn_filt(
+    a: &[i16; M + 1],
+    x: &[i16],
+    y: &mut [i16],
+    mem: &mut [i16; M],
+    update: bool,
+) -> bool {
     let n = x.len().min(y.len());
     let mut buf = [0i16; 80 + M];
     buf[..M].copy_from_slice(mem);

@@ -76,6 +76,15 @@ pub fn decode(index: i16, code: &[i16; L_SUBFR], past: &mut PastEnergies) -> (i1
     (gain_pitch, gain_code)
 }
 
+/// Total excitation `gp * adaptive + gc * code`, written over the adaptive
+/// vector in `exc` (Q0; `gp` Q14, `code` Q13, `gc` Q1).
+pub fn mix_excitation(exc: &mut [i16], code: &[i16; L_SUBFR], gp: i16, gc: i16) {
+    for (e, &c) in exc.iter_mut().zip(code) {
+        let l = l_mac(l_mult(*e, gp), c, gc);
+        *e = round(l_shl(l, 1));
+    }
+}
+
 /// Gains for an erased subframe: attenuated previous gains.
 pub fn conceal(gain_pitch: i16, gain_code: i16, past: &mut PastEnergies) -> (i16, i16) {
     let mut gp = mult(gain_pitch, 29491);

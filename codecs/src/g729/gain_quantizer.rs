@@ -15,7 +15,11 @@ const GP0999: i16 = 16383;
 
 /// Correlations with the filtered codevector `y2` (Q12): returns the
 /// mantissas and exponents of <y2,y2>, -2<xn,y2> and 2<y1,y2>.
-pub fn corr_xy2(xn: &[i16; L_SUBFR], y1: &[i16; L_SUBFR], y2: &[i16; L_SUBFR]) -> ([i16; 3], [i16; 3]) {
+pub fn corr_xy2(
+    xn: &[i16; L_SUBFR],
+    y1: &[i16; L_SUBFR],
+    y2: &[i16; L_SUBFR],
+) -> ([i16; 3], [i16; 3]) {
     let mut scaled = [0i16; L_SUBFR];
     for i in 0..L_SUBFR {
         scaled[i] = shr(y2[i], 3);
@@ -63,17 +67,25 @@ fn preselect(best_gain: [i16; 2], gcode0: i16) -> (usize, usize) {
     let mut cand1 = 0usize;
     let mut cand2 = 0usize;
     if gcode0 > 0 {
-        while cand1 < GBK1.len() - NCAN1 && l_sub(l_tmp_y, l_shr(l_mult(THR1[cand1], gcode0), sft_y)) > 0 {
+        while cand1 < GBK1.len() - NCAN1
+            && l_sub(l_tmp_y, l_shr(l_mult(THR1[cand1], gcode0), sft_y)) > 0
+        {
             cand1 += 1;
         }
-        while cand2 < GBK2.len() - NCAN2 && l_sub(l_tmp_x, l_shr(l_mult(THR2[cand2], gcode0), sft_x)) > 0 {
+        while cand2 < GBK2.len() - NCAN2
+            && l_sub(l_tmp_x, l_shr(l_mult(THR2[cand2], gcode0), sft_x)) > 0
+        {
             cand2 += 1;
         }
     } else {
-        while cand1 < GBK1.len() - NCAN1 && l_sub(l_tmp_y, l_shr(l_mult(THR1[cand1], gcode0), sft_y)) < 0 {
+        while cand1 < GBK1.len() - NCAN1
+            && l_sub(l_tmp_y, l_shr(l_mult(THR1[cand1], gcode0), sft_y)) < 0
+        {
             cand1 += 1;
         }
-        while cand2 < GBK2.len() - NCAN2 && l_sub(l_tmp_x, l_shr(l_mult(THR2[cand2], gcode0), sft_x)) < 0 {
+        while cand2 < GBK2.len() - NCAN2
+            && l_sub(l_tmp_x, l_shr(l_mult(THR2[cand2], gcode0), sft_x)) < 0
+        {
             cand2 += 1;
         }
     }
@@ -85,9 +97,15 @@ fn preselect(best_gain: [i16; 2], gcode0: i16) -> (usize, usize) {
 /// optimal gains.
 fn difference(l1: i32, exp1: i16, l2: i32, exp2: i16) -> (i16, i16) {
     let (l, exp) = if exp1 > exp2 {
-        (l_sub(l_shr(l1, add(sub(exp1, exp2), 1)), l_shr(l2, 1)), sub(exp2, 1))
+        (
+            l_sub(l_shr(l1, add(sub(exp1, exp2), 1)), l_shr(l2, 1)),
+            sub(exp2, 1),
+        )
     } else {
-        (l_sub(l_shr(l1, 1), l_shr(l2, add(sub(exp2, exp1), 1))), sub(exp1, 1))
+        (
+            l_sub(l_shr(l1, 1), l_shr(l2, add(sub(exp2, exp1), 1))),
+            sub(exp1, 1),
+        )
     };
     let sft = norm_l(l);
     (extract_h(l_shl(l, sft)), sub(add(exp, sft), 16))
@@ -96,7 +114,13 @@ fn difference(l1: i32, exp1: i16, l2: i32, exp2: i16) -> (i16, i16) {
 /// Quantises the gains of a subframe. `coeff`/`exp_coeff` hold
 /// <y1,y1>, -2<xn,y1>, <y2,y2>, -2<xn,y2>, 2<y1,y2> with their exponents.
 /// Returns (7-bit index, pitch gain Q14, code gain Q1).
-pub fn quantize(code: &[i16; L_SUBFR], coeff: &[i16; 5], exp_coeff: &[i16; 5], tame: bool, past: &mut PastEnergies) -> (i16, i16, i16) {
+pub fn quantize(
+    code: &[i16; L_SUBFR],
+    coeff: &[i16; 5],
+    exp_coeff: &[i16; 5],
+    tame: bool,
+    past: &mut PastEnergies,
+) -> (i16, i16, i16) {
     let (gcode0, exp_gcode0) = gain::predict(past, code);
 
     let l_tmp1 = l_mult(coeff[0], coeff[2]);

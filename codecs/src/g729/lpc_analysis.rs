@@ -110,7 +110,10 @@ impl Levinson {
             }
             let (mut an_h, mut an_l) = ([0i16; M + 1], [0i16; M + 1]);
             for j in 1..i {
-                let t = l_add(mpy_32(k_h, k_l, a_h[i - j], a_l[i - j]), l_comp(a_h[j], a_l[j]));
+                let t = l_add(
+                    mpy_32(k_h, k_l, a_h[i - j], a_l[i - j]),
+                    l_comp(a_h[j], a_l[j]),
+                );
                 (an_h[j], an_l[j]) = l_extract(t);
             }
             (an_h[i], an_l[i]) = l_extract(l_shr(t2, 4));
@@ -177,7 +180,11 @@ fn lsp_polynomials(a: &[i16; M + 1], q10: bool) -> ([i16; 6], [i16; 6], bool) {
         let y = extract_h(sat32(d));
         let n1 = x as i32 - f1[i] as i32;
         let n2 = y as i32 + f2[i] as i32;
-        if s != sat32(s) as i64 || d != sat32(d) as i64 || n1 != sat16(n1) as i32 || n2 != sat16(n2) as i32 {
+        if s != sat32(s) as i64
+            || d != sat32(d) as i64
+            || n1 != sat16(n1) as i32
+            || n2 != sat16(n2) as i32
+        {
             overflow = true;
         }
         f1[i + 1] = sat16(n1);
@@ -246,4 +253,3 @@ pub fn az_to_lsp(a: &[i16; M + 1], old: &[i16; M]) -> [i16; M] {
     }
     if nf < M { *old } else { lsp }
 }
-

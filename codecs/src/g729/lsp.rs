@@ -4,7 +4,9 @@
 
 use super::M;
 use super::basic_op::*;
-use super::tables::lsp::{COS_TABLE, FG, FG_SUM, FG_SUM_INV, LSPCB1, LSPCB2, SLOPE_ACOS, SLOPE_COS};
+use super::tables::lsp::{
+    COS_TABLE, FG, FG_SUM, FG_SUM_INV, LSPCB1, LSPCB2, SLOPE_ACOS, SLOPE_COS,
+};
 
 /// Split point between the low and high halves of the LSF vector.
 pub const NC: usize = 5;
@@ -46,7 +48,12 @@ pub fn codebook_sum(l1: usize, l2: usize, l3: usize) -> [i16; M] {
 }
 
 /// Predicted LSFs: `fg_sum * buf + sum_k fg[k] * freq_prev[k]`.
-pub fn prev_compose(buf: &[i16; M], fg: &[[i16; M]; 4], fg_sum: &[i16; M], freq_prev: &FreqPrev) -> [i16; M] {
+pub fn prev_compose(
+    buf: &[i16; M],
+    fg: &[[i16; M]; 4],
+    fg_sum: &[i16; M],
+    freq_prev: &FreqPrev,
+) -> [i16; M] {
     let mut out = [0i16; M];
     for j in 0..M {
         let mut l = l_mult(buf[j], fg_sum[j]);
@@ -59,7 +66,12 @@ pub fn prev_compose(buf: &[i16; M], fg: &[[i16; M]; 4], fg_sum: &[i16; M], freq_
 }
 
 /// Inverse of [`prev_compose`]: the codebook vector that would give `lsf`.
-pub fn prev_extract(lsf: &[i16; M], fg: &[[i16; M]; 4], fg_sum_inv: &[i16; M], freq_prev: &FreqPrev) -> [i16; M] {
+pub fn prev_extract(
+    lsf: &[i16; M],
+    fg: &[[i16; M]; 4],
+    fg_sum_inv: &[i16; M],
+    freq_prev: &FreqPrev,
+) -> [i16; M] {
     let mut out = [0i16; M];
     for j in 0..M {
         let mut l = l_deposit_h(lsf[j]);
@@ -99,7 +111,13 @@ pub fn stability(buf: &mut [i16; M]) {
 }
 
 /// Decodes the quantised LSFs of indices (mode, l1, l2, l3) and updates the predictor.
-pub fn decode_lsf(mode: usize, l1: usize, l2: usize, l3: usize, freq_prev: &mut FreqPrev) -> [i16; M] {
+pub fn decode_lsf(
+    mode: usize,
+    l1: usize,
+    l2: usize,
+    l3: usize,
+    freq_prev: &mut FreqPrev,
+) -> [i16; M] {
     let mode = mode & 1;
     let mut buf = codebook_sum(l1, l2, l3);
     expand(&mut buf, GAP1, 1..M);
@@ -225,7 +243,9 @@ mod tests {
 
     #[test]
     fn az_matches_float() {
-        let lsf = [2339, 4679, 7018, 9358, 11698, 14037, 16377, 18717, 21056, 23396];
+        let lsf = [
+            2339, 4679, 7018, 9358, 11698, 14037, 16377, 18717, 21056, 23396,
+        ];
         let lsp = lsf_to_lsp(&lsf);
         for (i, &v) in lsp.iter().enumerate() {
             let want = (lsf[i] as f64 / 8192.0).cos() * 32768.0;
@@ -234,11 +254,21 @@ mod tests {
         let a = lsp_to_az(&lsp);
         let fa = float_az(&lsp);
         for i in 0..=M {
-            assert!((a[i] as f64 - fa[i] * 4096.0).abs() < 2.0, "a{i}: {} vs {}", a[i], fa[i] * 4096.0);
+            assert!(
+                (a[i] as f64 - fa[i] * 4096.0).abs() < 2.0,
+                "a{i}: {} vs {}",
+                a[i],
+                fa[i] * 4096.0
+            );
         }
         let back = lsp_to_lsf(&lsp);
         for i in 0..M {
-            assert!((back[i] - lsf[i]).abs() < 8, "lsf {i}: {} vs {}", back[i], lsf[i]);
+            assert!(
+                (back[i] - lsf[i]).abs() < 8,
+                "lsf {i}: {} vs {}",
+                back[i],
+                lsf[i]
+            );
         }
     }
 }

@@ -55,7 +55,12 @@ fn pre_select(target: &[i16; M]) -> usize {
     best.1
 }
 
-fn select_second(target: &[i16; M], first: &[i16; M], w: &[i16; M], range: std::ops::Range<usize>) -> usize {
+fn select_second(
+    target: &[i16; M],
+    first: &[i16; M],
+    w: &[i16; M],
+    range: std::ops::Range<usize>,
+) -> usize {
     let mut buf = [0i16; M];
     for j in range.clone() {
         buf[j] = sub(target[j], first[j]);

@@ -47,5 +47,6 @@ pub const FRAME_BYTES: usize = 10;
 pub const SID_BYTES: usize = 2;
 
 /// LSPs (cosine domain, Q15) both sides start from.
-const LSP_RESET: [i16; M] = [30000, 26000, 21000, 15000, 8000, 0, -8000, -15000, -21000, -26000];
-
+const LSP_RESET: [i16; M] = [
+    30000, 26000, 21000, 15000, 8000, 0, -8000, -15000, -21000, -26000,
+];

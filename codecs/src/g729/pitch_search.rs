@@ -153,7 +153,15 @@ pub fn first_range(t_op: i16) -> (i16, i16) {
 
 /// Closed-loop fractional pitch search; leaves the chosen adaptive
 /// codebook vector in `exc[start..start + 40]` and returns (lag, fraction).
-pub fn closed_loop(exc: &mut [i16], start: usize, xn: &[i16; L_SUBFR], h: &[i16; L_SUBFR], t0_min: i16, t0_max: i16, first: bool) -> (i16, i16) {
+pub fn closed_loop(
+    exc: &mut [i16],
+    start: usize,
+    xn: &[i16; L_SUBFR],
+    h: &[i16; L_SUBFR],
+    t0_min: i16,
+    t0_max: i16,
+    first: bool,
+) -> (i16, i16) {
     let dn = cor_h_x(h, xn);
     let mut max = i32::MIN;
     let mut t0 = t0_min;

@@ -43,7 +43,13 @@ impl PostFilter {
     /// Filters one frame. `syn` holds M samples of history and then the
     /// frame; `az` the two subframe filters; `lags` the integer pitch lags;
     /// `voiced` enables the long-term part (off for comfort noise).
-    pub fn process(&mut self, syn: &[i16; L_FRAME + M], az: &[[i16; M + 1]; 2], lags: [i16; 2], voiced: bool) -> [i16; L_FRAME] {
+    pub fn process(
+        &mut self,
+        syn: &[i16; L_FRAME + M],
+        az: &[[i16; M + 1]; 2],
+        lags: [i16; 2],
+        voiced: bool,
+    ) -> [i16; L_FRAME] {
         let mut out = [0i16; L_FRAME];
         for sf in 0..2 {
             let start = sf * L_SUBFR;
@@ -58,14 +64,20 @@ impl PostFilter {
             let mut res = [0i16; L_SUBFR];
             residu(&ap3, &syn[start..start + M + L_SUBFR], &mut res);
             self.res2[HIST..].copy_from_slice(&res);
-            for j in 0..L_SUBFR {
-                self.scal_res2[HIST + j] = shr(res[j], 2);
+            for (s, &r) in self.scal_res2[HIST..].iter_mut().zip(&res) {
+                *s = shr(r, 2);
             }
-            let mut pst = if voiced { self.long_term(t0_min, t0_max) } else { res };
+            let mut pst = if voiced {
+                self.long_term(t0_min, t0_max)
+            } else {
+                res
+            };
             self.tilt_compensation(&ap3, &ap4, &mut pst);
             let mut sub_out = [0i16; L_SUBFR];
             syn_filt(&ap4, &pst, &mut sub_out, &mut self.mem_syn_pst, true);
-            let input: &[i16; L_SUBFR] = syn[M + start..M + start + L_SUBFR].try_into().unwrap_or(&[0; L_SUBFR]);
+            let input: &[i16; L_SUBFR] = syn[M + start..M + start + L_SUBFR]
+                .try_into()
+                .unwrap_or(&[0; L_SUBFR]);
             self.agc(input, &mut sub_out);
             out[start..start + L_SUBFR].copy_from_slice(&sub_out);
             self.res2.copy_within(L_SUBFR.., 0);
@@ -129,14 +141,19 @@ impl PostFilter {
         out
     }
 
-    fn tilt_compensation(&mut self, ap3: &[i16; M + 1], ap4: &[i16; M + 1], sig: &mut [i16; L_SUBFR]) {
+    fn tilt_compensation(
+        &mut self,
+        ap3: &[i16; M + 1],
+        ap4: &[i16; M + 1],
+        sig: &mut [i16; L_SUBFR],
+    ) {
         let mut x = [0i16; L_H];
         x[..=M].copy_from_slice(ap3);
         let mut h = [0i16; L_H];
         syn_filt(ap4, &x, &mut h, &mut [0; M], false);
         let mut l = l_mult(h[0], h[0]);
-        for i in 1..L_H {
-            l = l_mac(l, h[i], h[i]);
+        for &v in &h[1..] {
+            l = l_mac(l, v, v);
         }
         let rh0 = extract_h(l);
         let mut l = l_mult(h[0], h[1]);

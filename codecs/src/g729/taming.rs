@@ -18,7 +18,9 @@ pub struct Taming {
 impl Taming {
     /// The reset state (unit error everywhere).
     pub fn new() -> Self {
-        Taming { exc_err: [0x4000; 4] }
+        Taming {
+            exc_err: [0x4000; 4],
+        }
     }
 
     /// True when the lag `t0 + frac/3` reaches a zone whose error is too high.
