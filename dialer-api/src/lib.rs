@@ -4,3 +4,9 @@
 
 pub mod config;
 pub mod handler;
+
+pub mod api;
+pub mod billing;
+pub mod scheduler;
+pub mod store;
+pub mod webhook;

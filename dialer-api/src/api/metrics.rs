@@ -1,0 +1,218 @@
+//! Prometheus metrics kept in memory and rendered in the text exposition format.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+/// A histogram with fixed upper bounds.
+#[derive(Debug, Clone)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+impl Histogram {
+    /// An empty histogram with these bucket upper bounds (ascending).
+    pub fn new(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            counts: vec![0; bounds.len()],
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    /// Records one value.
+    pub fn observe(&mut self, value: f64) {
+        for (bound, count) in self.bounds.iter().zip(self.counts.iter_mut()) {
+            if value <= *bound {
+                *count += 1;
+            }
+        }
+        self.sum += value;
+        self.count += 1;
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (bound, count) in self.bounds.iter().zip(&self.counts) {
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+    }
+}
+
+const LOSS_BOUNDS: &[f64] = &[0.0, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2];
+const JITTER_BOUNDS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0];
+const LATENCY_BOUNDS: &[f64] = &[0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Debug)]
+struct Inner {
+    calls_by_status: BTreeMap<String, u64>,
+    loss: Histogram,
+    jitter: Histogram,
+    latency: BTreeMap<(String, String), Histogram>,
+}
+
+/// Process-wide counters and histograms.
+#[derive(Debug)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                calls_by_status: BTreeMap::new(),
+                loss: Histogram::new(LOSS_BOUNDS),
+                jitter: Histogram::new(JITTER_BOUNDS),
+                latency: BTreeMap::new(),
+            }),
+        }
+    }
+}
+
+/// Gauges read at scrape time.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    /// Calls in flight.
+    pub active_calls: i64,
+    /// Queued attempts.
+    pub queue_depth: i64,
+    /// `(user_id, state)` of every trunk.
+    pub registrations: Vec<(String, String)>,
+}
+
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+impl Metrics {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts a call that ended with `status`, with its RTP quality if answered.
+    pub fn call_ended(&self, status: &str, loss: Option<f64>, jitter_ms: Option<f64>) {
+        let mut inner = self.lock();
+        *inner.calls_by_status.entry(status.to_owned()).or_default() += 1;
+        if let Some(loss) = loss {
+            inner.loss.observe(loss);
+        }
+        if let Some(jitter) = jitter_ms {
+            inner.jitter.observe(jitter);
+        }
+    }
+
+    /// Records an API request's latency under its route template.
+    pub fn request(&self, method: &str, route: &str, seconds: f64) {
+        self.lock()
+            .latency
+            .entry((method.to_owned(), route.to_owned()))
+            .or_insert_with(|| Histogram::new(LATENCY_BOUNDS))
+            .observe(seconds);
+    }
+
+    /// The exposition text.
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let inner = self.lock();
+        let mut out = String::new();
+        out.push_str("# HELP trunkline_calls_total Calls ended on this node, by final status.\n");
+        out.push_str("# TYPE trunkline_calls_total counter\n");
+        for status in [
+            "completed",
+            "busy",
+            "no_answer",
+            "failed",
+            "canceled",
+        ] {
+            let n = inner.calls_by_status.get(status).copied().unwrap_or(0);
+            let _ = writeln!(out, "trunkline_calls_total{{status=\"{status}\"}} {n}");
+        }
+        out.push_str("# HELP trunkline_active_calls Calls in flight (all nodes).\n");
+        out.push_str("# TYPE trunkline_active_calls gauge\n");
+        let _ = writeln!(out, "trunkline_active_calls {}", gauges.active_calls);
+        out.push_str("# HELP trunkline_queue_depth Attempts queued (all nodes).\n");
+        out.push_str("# TYPE trunkline_queue_depth gauge\n");
+        let _ = writeln!(out, "trunkline_queue_depth {}", gauges.queue_depth);
+        out.push_str(
+            "# HELP trunkline_trunk_registered 1 when a user's trunk is registered (or needs no registration).\n",
+        );
+        out.push_str("# TYPE trunkline_trunk_registered gauge\n");
+        for (user, state) in &gauges.registrations {
+            let up = u8::from(state == "registered" || state == "not_required");
+            let _ = writeln!(
+                out,
+                "trunkline_trunk_registered{{user_id=\"{}\",state=\"{}\"}} {up}",
+                escape(user),
+                escape(state)
+            );
+        }
+        out.push_str("# HELP trunkline_rtp_loss_ratio RTP packet loss of answered calls.\n");
+        out.push_str("# TYPE trunkline_rtp_loss_ratio histogram\n");
+        inner.loss.render(&mut out, "trunkline_rtp_loss_ratio", "");
+        out.push_str("# HELP trunkline_rtp_jitter_ms RTP interarrival jitter of answered calls.\n");
+        out.push_str("# TYPE trunkline_rtp_jitter_ms histogram\n");
+        inner.jitter.render(&mut out, "trunkline_rtp_jitter_ms", "");
+        out.push_str("# HELP trunkline_http_request_duration_seconds API latency by route.\n");
+        out.push_str("# TYPE trunkline_http_request_duration_seconds histogram\n");
+        for ((method, route), h) in &inner.latency {
+            let labels = format!("method=\"{}\",route=\"{}\"", escape(method), escape(route));
+            h.render(&mut out, "trunkline_http_request_duration_seconds", &labels);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let mut h = Histogram::new(&[1.0, 2.0]);
+        h.observe(0.5);
+        h.observe(1.5);
+        h.observe(3.0);
+        let mut out = String::new();
+        h.render(&mut out, "x", "");
+        assert!(out.contains("x_bucket{le=\"1\"} 1\n"));
+        assert!(out.contains("x_bucket{le=\"2\"} 2\n"));
+        assert!(out.contains("x_bucket{le=\"+Inf\"} 3\n"));
+        assert!(out.contains("x_sum 5\n"));
+    }
+
+    #[test]
+    fn renders_calls_and_gauges() {
+        let m = Metrics::default();
+        m.call_ended("busy", None, None);
+        m.call_ended("completed", Some(0.01), Some(3.0));
+        m.request("GET", "/v1/me", 0.002);
+        let text = m.render(&Gauges {
+            active_calls: 2,
+            queue_depth: 7,
+            registrations: vec![("u\"1".into(), "registered".into())],
+        });
+        assert!(text.contains("trunkline_calls_total{status=\"busy\"} 1"));
+        assert!(text.contains("trunkline_active_calls 2"));
+        assert!(text.contains("trunkline_queue_depth 7"));
+        assert!(text.contains("user_id=\"u\\\"1\",state=\"registered\"} 1"));
+        assert!(text.contains("trunkline_rtp_jitter_ms_count 1"));
+        assert!(text.contains(
+            "trunkline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/me\",le=\"0.005\"} 1"
+        ));
+    }
+}

@@ -1,0 +1,102 @@
+//! Operations routes: `/health`, `/metrics` and `/openapi.json`.
+
+use super::AppState;
+use super::error::ApiError;
+use super::metrics::Gauges;
+use super::phone_config::registration;
+use crate::scheduler::RegistrationState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Registration state of one user's trunk.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrunkHealth {
+    /// Owner.
+    pub user_id: String,
+    /// Registration state.
+    pub state: RegistrationState,
+}
+
+/// Service health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the database answers.
+    pub status: String,
+    /// This node's id (when it runs a scheduler).
+    pub node_id: Option<String>,
+    /// Whether a call engine is present.
+    pub engine: bool,
+    /// Attempts queued.
+    pub queue_depth: i64,
+    /// Calls in flight (all nodes).
+    pub active_calls: i64,
+    /// Per-trunk registration.
+    pub trunks: Vec<TrunkHealth>,
+}
+
+async fn trunk_states(state: &AppState) -> Result<Vec<TrunkHealth>, ApiError> {
+    Ok(state
+        .store
+        .all_phone_configs()
+        .await?
+        .into_iter()
+        .map(|row| TrunkHealth {
+            state: registration(state, &row.user_id).state,
+            user_id: row.user_id,
+        })
+        .collect())
+}
+
+/// Health: database, queue depth, calls in flight, trunk registrations.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, body = Health), (status = 500, body = super::error::ErrorBody)))]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    Ok(Json(Health {
+        status: "ok".into(),
+        node_id: state.scheduler.as_ref().map(|s| s.node_id().to_owned()),
+        engine: state.engine.is_some(),
+        queue_depth: state.store.queue_depth().await?,
+        active_calls: state.store.calls_in_flight().await?,
+        trunks: trunk_states(&state).await?,
+    }))
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String)))]
+pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let registrations = trunk_states(&state)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let name = serde_json::to_value(t.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            (t.user_id, name)
+        })
+        .collect();
+    let gauges = Gauges {
+        active_calls: state.store.calls_in_flight().await?,
+        queue_depth: state.store.queue_depth().await?,
+        registrations,
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&gauges),
+    ))
+}
+
+/// This OpenAPI document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+pub async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.get().cloned().unwrap_or_else(|| "{}".into()),
+    )
+}

@@ -1,0 +1,261 @@
+//! Input checks shared by the routes: phone numbers, destination allowlists, proxy addresses
+//! and outbound URLs (handler and webhook) with the private-address guard.
+
+use reqwest::Url;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Why a contact's number was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberRejection {
+    /// Not a valid international number.
+    Invalid,
+    /// Valid, but outside the trunk's `allowed_prefixes`.
+    NotAllowed,
+}
+
+/// Parses `text` as an international number and returns it in E.164 (`+60123456789`).
+pub fn e164(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if !trimmed.starts_with('+') || trimmed.len() > 32 {
+        return None;
+    }
+    let number = phonenumber::parse(None, trimmed).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// Normalises a destination and checks it against the allowlist (empty allows all).
+pub fn destination(text: &str, allowed_prefixes: &[String]) -> Result<String, NumberRejection> {
+    let number = e164(text).ok_or(NumberRejection::Invalid)?;
+    if allowed_prefixes.is_empty() || allowed_prefixes.iter().any(|p| number.starts_with(p)) {
+        Ok(number)
+    } else {
+        Err(NumberRejection::NotAllowed)
+    }
+}
+
+/// Checks an allowlist entry: `+` and 1 to 15 digits.
+pub fn prefix(text: &str) -> Result<(), &'static str> {
+    let digits = text
+        .strip_prefix('+')
+        .ok_or("a prefix starts with '+', e.g. \"+60\"")?;
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("a prefix is '+' followed by 1 to 15 digits");
+    }
+    Ok(())
+}
+
+fn host_ok(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+/// Checks a proxy written as `host` or `host:port`.
+pub fn proxy(text: &str) -> Result<(), String> {
+    let (host, port) = match text.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (text, None),
+    };
+    if !host_ok(host) {
+        return Err(format!("'{text}' is not host or host:port"));
+    }
+    if let Some(port) = port {
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 => {}
+            _ => return Err(format!("'{port}' is not a port number (1-65535)")),
+        }
+    }
+    Ok(())
+}
+
+/// Checks a domain name.
+pub fn domain(text: &str) -> Result<(), String> {
+    if host_ok(text) {
+        Ok(())
+    } else {
+        Err(format!("'{text}' is not a host name"))
+    }
+}
+
+/// Whether an address is loopback, private, link-local, unspecified or otherwise not public.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_internal_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6.is_multicast()
+                || v6 == Ipv6Addr::LOCALHOST
+        }
+    }
+}
+
+fn is_internal_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || o[0] == 0
+        || (o[0] == 100 && (64..128).contains(&o[1]))
+}
+
+/// Which outbound URL is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlKind {
+    /// An AI handler: `ws`/`wss` (or `tcp` for AudioSocket).
+    Handler {
+        /// AudioSocket handlers are plain TCP.
+        audiosocket: bool,
+    },
+    /// A webhook: `http`/`https`.
+    Webhook,
+}
+
+/// Checks an outbound URL's scheme and that its host does not resolve to an internal address
+/// (unless `allow_private`). Returns the error message on failure.
+pub async fn outbound_url(text: &str, kind: UrlKind, allow_private: bool) -> Result<(), String> {
+    let url = Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    let schemes: &[&str] = match kind {
+        UrlKind::Handler { audiosocket: false } => &["ws", "wss"],
+        UrlKind::Handler { audiosocket: true } => &["tcp"],
+        UrlKind::Webhook => &["http", "https"],
+    };
+    if !schemes.contains(&url.scheme()) {
+        return Err(format!(
+            "scheme '{}' is not allowed here; use {}",
+            url.scheme(),
+            schemes
+                .iter()
+                .map(|s| format!("{s}://"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    }
+    let host = url
+        .host()
+        .ok_or_else(|| format!("'{text}' has no host"))?;
+    let port = url.port_or_known_default().unwrap_or(match url.scheme() {
+        "wss" => 443,
+        _ => 80,
+    });
+    if allow_private {
+        return Ok(());
+    }
+    let addresses: Vec<IpAddr> = match host {
+        url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
+        url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
+        url::Host::Domain(name) => tokio::net::lookup_host((name, port))
+            .await
+            .map_err(|e| format!("cannot resolve '{name}': {e}"))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    if addresses.is_empty() {
+        return Err(format!("'{text}' resolves to no address"));
+    }
+    if let Some(ip) = addresses.into_iter().find(|ip| is_internal(*ip)) {
+        return Err(format!(
+            "'{text}' resolves to {ip}, a loopback, private or link-local address; \
+             refused unless security.allow_private_handlers = true"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_normalise_to_e164() {
+        assert_eq!(e164("+60 12-345 6789").as_deref(), Some("+60123456789"));
+        assert_eq!(e164("+1 650 253 0000").as_deref(), Some("+16502530000"));
+        assert_eq!(e164("0123456789"), None);
+        assert_eq!(e164("+60"), None);
+        assert_eq!(e164("hello"), None);
+        assert_eq!(e164(""), None);
+    }
+
+    #[test]
+    fn allowlist_applies_after_normalising() {
+        let allow = vec!["+60".to_owned()];
+        assert_eq!(
+            destination("+60 12 345 6789", &allow).as_deref(),
+            Ok("+60123456789")
+        );
+        assert_eq!(
+            destination("+16502530000", &allow),
+            Err(NumberRejection::NotAllowed)
+        );
+        assert_eq!(destination("12", &allow), Err(NumberRejection::Invalid));
+        assert!(destination("+16502530000", &[]).is_ok());
+    }
+
+    #[test]
+    fn prefixes_and_proxies() {
+        assert!(prefix("+60").is_ok());
+        assert!(prefix("60").is_err());
+        assert!(prefix("+6a").is_err());
+        assert!(prefix("+").is_err());
+        assert!(proxy("sip1.example.com").is_ok());
+        assert!(proxy("sip1.example.com:5060").is_ok());
+        assert!(proxy("sip1.example.com:0").is_err());
+        assert!(proxy("sip1.example.com:99999").is_err());
+        assert!(proxy("bad host").is_err());
+        assert!(proxy("").is_err());
+    }
+
+    #[test]
+    fn internal_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_internal(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["203.0.113.10", "8.8.8.8", "2001:4860:4860::8888"] {
+            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn handler_urls_are_checked() {
+        let ws = UrlKind::Handler { audiosocket: false };
+        assert!(outbound_url("ws://203.0.113.10/stream", ws, false).await.is_ok());
+        assert!(outbound_url("wss://[2001:db8::1]/s", ws, false).await.is_ok());
+        assert!(outbound_url("http://203.0.113.10/", ws, false).await.is_err());
+        let err = outbound_url("ws://127.0.0.1:9000/", ws, false).await.unwrap_err();
+        assert!(err.contains("allow_private_handlers"), "{err}");
+        assert!(outbound_url("ws://localhost:9000/", ws, false).await.is_err());
+        assert!(outbound_url("ws://169.254.169.254/", ws, false).await.is_err());
+        assert!(outbound_url("ws://127.0.0.1:9000/", ws, true).await.is_ok());
+        let tcp = UrlKind::Handler { audiosocket: true };
+        assert!(outbound_url("tcp://203.0.113.10:9092", tcp, false).await.is_ok());
+        assert!(outbound_url("ws://203.0.113.10:9092", tcp, false).await.is_err());
+        assert!(outbound_url("https://203.0.113.10/hook", UrlKind::Webhook, false).await.is_ok());
+        assert!(outbound_url("not a url", UrlKind::Webhook, false).await.is_err());
+    }
+}
