@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
 /// One contact to call.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// Number in international format (`+60 12-345 6789`); normalised to E.164.
@@ -36,7 +36,7 @@ pub struct ContactInput {
 }
 
 /// `POST /v1/batches` body.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
     /// Campaign id passed to the handler.
@@ -75,7 +75,7 @@ pub struct RejectedContact {
 }
 
 /// Acceptance of one contact.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ContactResult {
     /// Position in the request.
     pub index: usize,
@@ -88,7 +88,7 @@ pub struct ContactResult {
 }
 
 /// Progress summary of a batch.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Progress {
     /// Contacts queued (first attempt or retry).
     pub queued: i64,
@@ -109,7 +109,7 @@ pub struct Progress {
 }
 
 /// A batch with its counts.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BatchView {
     /// Batch id.
     pub id: String,
@@ -133,7 +133,7 @@ pub struct BatchView {
     /// Summary.
     pub progress: Progress,
     /// Per-contact acceptance (submit responses only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactResult>>,
 }
 
@@ -167,7 +167,8 @@ async fn batch_view(
             detail: e.to_string(),
         })
     })?;
-    let rejected: Vec<RejectedContact> = serde_json::from_str(&row.rejected_json).unwrap_or_default();
+    let rejected: Vec<RejectedContact> =
+        serde_json::from_str(&row.rejected_json).unwrap_or_default();
     let raw = state.store.batch_counts(&row.id).await?;
     let mut counts: BTreeMap<String, i64> = STATUSES.iter().map(|s| ((*s).to_owned(), 0)).collect();
     counts.extend(raw.by_status);
@@ -233,10 +234,16 @@ async fn check_request(state: &AppState, request: &BatchRequest) -> Result<Batch
     .await
     .map_err(|m| ApiError::validation("handler.url", m))?;
     if !matches!(request.handler.sample_rate, 8000 | 16000 | 24000) {
-        return Err(ApiError::validation("handler.sample_rate", "8000, 16000 or 24000"));
+        return Err(ApiError::validation(
+            "handler.sample_rate",
+            "8000, 16000 or 24000",
+        ));
     }
     if request.contacts.is_empty() {
-        return Err(ApiError::validation("contacts", "give at least one contact"));
+        return Err(ApiError::validation(
+            "contacts",
+            "give at least one contact",
+        ));
     }
     if request.contacts.len() > state.policy.max_contacts {
         return Err(ApiError::validation(
@@ -254,7 +261,10 @@ async fn check_request(state: &AppState, request: &BatchRequest) -> Result<Batch
         return Err(ApiError::validation("retry.max_attempts", "1 to 10"));
     }
     if retry.delay_seconds > 7 * 86_400 {
-        return Err(ApiError::validation("retry.delay_seconds", "at most 604800 (a week)"));
+        return Err(ApiError::validation(
+            "retry.delay_seconds",
+            "at most 604800 (a week)",
+        ));
     }
     let max_duration = request
         .max_duration_seconds
@@ -281,11 +291,18 @@ async fn check_request(state: &AppState, request: &BatchRequest) -> Result<Batch
     })
 }
 
+/// Contacts split by acceptance.
+struct SortedContacts {
+    accepted: Vec<NewContact>,
+    rejected: Vec<RejectedContact>,
+    results: Vec<ContactResult>,
+}
+
 /// Splits contacts into accepted (normalised) and rejected ones.
 fn sort_contacts(
     contacts: &[ContactInput],
     config: &PhoneConfig,
-) -> Result<(Vec<NewContact>, Vec<RejectedContact>, Vec<ContactResult>), ApiError> {
+) -> Result<SortedContacts, ApiError> {
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
     let mut results = Vec::new();
@@ -356,7 +373,11 @@ fn sort_contacts(
             }
         }
     }
-    Ok((accepted, rejected, results))
+    Ok(SortedContacts {
+        accepted,
+        rejected,
+        results,
+    })
 }
 
 /// Submits a batch. Invalid or disallowed numbers are rejected one by one; the rest are queued.
@@ -383,8 +404,13 @@ pub async fn create_batch(
                 .to_str()
                 .ok()
                 .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| ApiError::validation("Idempotency-Key", "1 to 200 visible characters"))?;
-            Some((key.to_owned(), secrets::digest(&String::from_utf8_lossy(&raw))))
+                .ok_or_else(|| {
+                    ApiError::validation("Idempotency-Key", "1 to 200 visible characters")
+                })?;
+            Some((
+                key.to_owned(),
+                secrets::digest(&String::from_utf8_lossy(&raw)),
+            ))
         }
         None => None,
     };
@@ -404,8 +430,11 @@ pub async fn create_batch(
     if let Some((key, hash)) = &idempotency {
         match state.store.idempotent_batch(&user.id, key, hash).await? {
             Some(InsertBatch::Replayed(row)) | Some(InsertBatch::Created(row)) => {
-                let (_, _, results) = sort_contacts(&request.contacts, &config)?;
-                return Ok((StatusCode::OK, Json(batch_view(&state, &row, Some(results)).await?)));
+                let results = sort_contacts(&request.contacts, &config)?.results;
+                return Ok((
+                    StatusCode::OK,
+                    Json(batch_view(&state, &row, Some(results)).await?),
+                ));
             }
             Some(InsertBatch::KeyReused) => return Err(key_reused()),
             None => {}
@@ -424,7 +453,11 @@ pub async fn create_batch(
             ),
         ));
     }
-    let (accepted, rejected, results) = sort_contacts(&request.contacts, &config)?;
+    let SortedContacts {
+        accepted,
+        rejected,
+        results,
+    } = sort_contacts(&request.contacts, &config)?;
     let now = crate::store::now_ms();
     let due_at = spec
         .schedule

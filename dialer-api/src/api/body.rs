@@ -22,7 +22,8 @@ fn backticked(message: &str, after: &str) -> Option<String> {
 
 fn from_serde(e: &serde_json::Error) -> ApiError {
     let message = e.to_string();
-    let field = backticked(&message, "missing field ").or_else(|| backticked(&message, "unknown field "));
+    let field =
+        backticked(&message, "missing field ").or_else(|| backticked(&message, "unknown field "));
     match field {
         Some(field) => ApiError::validation(field, message),
         None if e.is_syntax() || e.is_eof() => {

@@ -104,13 +104,12 @@ pub struct CallView {
 impl CallView {
     /// The view of a stored call.
     pub fn from_row(row: &CallRow) -> Self {
-        let quality = (row.loss.is_some() || row.jitter_ms.is_some() || row.mos.is_some()).then(
-            || Quality {
+        let quality = (row.loss.is_some() || row.jitter_ms.is_some() || row.mos.is_some())
+            .then_some(Quality {
                 loss: row.loss,
                 jitter_ms: row.jitter_ms,
                 mos: row.mos,
-            },
-        );
+            });
         Self {
             id: row.id.clone(),
             sid: row.sid.clone(),

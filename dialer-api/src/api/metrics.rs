@@ -40,7 +40,11 @@ impl Histogram {
         for (bound, count) in self.bounds.iter().zip(&self.counts) {
             let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
         let braces = if labels.is_empty() {
             String::new()
         } else {
@@ -132,13 +136,7 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP trunkline_calls_total Calls ended on this node, by final status.\n");
         out.push_str("# TYPE trunkline_calls_total counter\n");
-        for status in [
-            "completed",
-            "busy",
-            "no_answer",
-            "failed",
-            "canceled",
-        ] {
+        for status in ["completed", "busy", "no_answer", "failed", "canceled"] {
             let n = inner.calls_by_status.get(status).copied().unwrap_or(0);
             let _ = writeln!(out, "trunkline_calls_total{{status=\"{status}\"}} {n}");
         }

@@ -3,9 +3,10 @@
 //! `utoipa-axum`, so the OpenAPI document and the router cannot drift apart.
 
 mod auth;
-mod batches;
+pub mod batches;
 mod body;
 pub mod calls;
+pub mod client;
 pub mod error;
 pub mod metrics;
 mod ops;
@@ -177,7 +178,9 @@ async fn track_latency(State(state): State<AppState>, request: Request, next: Ne
 }
 
 async fn method_not_allowed(response: Response) -> Response {
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED && response.headers().get("content-type").is_none() {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && response.headers().get("content-type").is_none()
+    {
         return axum::response::IntoResponse::into_response(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -194,7 +197,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::top_up))
         .routes(routes!(users::me))
         .routes(routes!(users::ledger))
-        .routes(routes!(phone_config::put_phone_config, phone_config::get_phone_config))
+        .routes(routes!(
+            phone_config::put_phone_config,
+            phone_config::get_phone_config
+        ))
         .routes(routes!(batches::create_batch, batches::list_batches))
         .routes(routes!(batches::get_batch))
         .routes(routes!(batches::cancel_batch))
@@ -225,7 +231,10 @@ pub fn router(state: AppState) -> axum::Router {
         )
         .fallback(fallback)
         .layer(axum::middleware::map_response(method_not_allowed))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), track_latency))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            track_latency,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
         .with_state(state)
 }

@@ -66,7 +66,10 @@ pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
         ));
     }
     if config.display_name.as_ref().is_some_and(|n| n.len() > 64) {
-        return Err(ApiError::validation("display_name", "at most 64 characters"));
+        return Err(ApiError::validation(
+            "display_name",
+            "at most 64 characters",
+        ));
     }
     if config.codecs.is_empty() {
         return Err(ApiError::validation("codecs", "offer at least one codec"));
@@ -87,10 +90,14 @@ pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
         ));
     }
     if !(1..=3600).contains(&config.billing_increment_seconds) {
-        return Err(ApiError::validation("billing_increment_seconds", "1 to 3600"));
+        return Err(ApiError::validation(
+            "billing_increment_seconds",
+            "1 to 3600",
+        ));
     }
     for (i, p) in config.allowed_prefixes.iter().enumerate() {
-        validate::prefix(p).map_err(|m| ApiError::validation(format!("allowed_prefixes[{i}]"), m))?;
+        validate::prefix(p)
+            .map_err(|m| ApiError::validation(format!("allowed_prefixes[{i}]"), m))?;
     }
     Ok(())
 }
@@ -117,18 +124,21 @@ pub fn registration(state: &AppState, user_id: &str) -> RegistrationStatus {
         Some(engine) => engine.registration(user_id),
         None => RegistrationStatus {
             state: RegistrationState::Unregistered,
-            last_error: Some("this build has no call engine: nothing is registered or dialed".into()),
+            last_error: Some(
+                "this build has no call engine: nothing is registered or dialed".into(),
+            ),
             since: None,
         },
     }
 }
 
 fn view(state: &AppState, row: &PhoneConfigRow) -> Result<PhoneConfigView, ApiError> {
-    let config: PhoneConfig = serde_json::from_str(&row.config_json)
-        .map_err(|e| ApiError::from(crate::store::StoreError::Corrupt {
+    let config: PhoneConfig = serde_json::from_str(&row.config_json).map_err(|e| {
+        ApiError::from(crate::store::StoreError::Corrupt {
             what: "phone config",
             detail: e.to_string(),
-        }))?;
+        })
+    })?;
     Ok(PhoneConfigView {
         config,
         password_set: !row.password_enc.is_empty(),

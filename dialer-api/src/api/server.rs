@@ -6,7 +6,7 @@ use super::phone_config::trunk_settings;
 use super::{ApiPolicy, AppState, router};
 use crate::scheduler::model::PhoneConfig;
 use crate::scheduler::{CallEngine, Scheduler, SchedulerSettings};
-use crate::store::secrets::{SecretBox, SecretError};
+use crate::store::secrets::SecretBox;
 use crate::store::{Store, StoreError};
 use crate::webhook::{WebhookSender, WebhookSettings};
 use std::future::Future;
@@ -23,8 +23,8 @@ pub struct ServiceSettings {
     pub storage_url: String,
     /// Admin bearer token (`[auth] admin_token`); admin routes are off without it.
     pub admin_token: Option<String>,
-    /// Key sealing trunk passwords (`[security] secret_key`): 64 hex digits or base64 of 32 bytes.
-    pub secret_key: String,
+    /// Seals trunk passwords (`[security] secret_key`).
+    pub secrets: SecretBox,
     /// API limits (`[security] allow_private_handlers` and defaults).
     pub policy: ApiPolicy,
     /// Scheduler timing and node id.
@@ -39,9 +39,6 @@ pub struct ServiceSettings {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServeError {
-    /// Bad `security.secret_key`.
-    #[error(transparent)]
-    Secret(#[from] SecretError),
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -75,7 +72,10 @@ pub async fn apply_stored_trunks(
         };
         match secrets.open(&row.password_enc) {
             Ok(password) => {
-                engine.apply_trunk(&row.user_id, trunk_settings(&row.user_id, &config, password));
+                engine.apply_trunk(
+                    &row.user_id,
+                    trunk_settings(&row.user_id, &config, password),
+                );
                 applied += 1;
             }
             Err(e) => tracing::error!(user = %row.user_id, error = %e, "trunk not registered"),
@@ -91,7 +91,7 @@ pub async fn serve(
     engine: Option<Arc<dyn CallEngine>>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let secrets = SecretBox::from_key_text(&settings.secret_key)?;
+    let secrets = settings.secrets.clone();
     let store = Store::open(&settings.storage_url).await?;
     tracing::info!(backend = ?store.backend(), url = %crate::store::redact_url(&settings.storage_url), "database ready");
     let metrics = Arc::new(Metrics::default());

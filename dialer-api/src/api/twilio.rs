@@ -34,7 +34,10 @@ pub struct TwilioCall {
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = String::from_utf8(B64.decode(encoded.trim()).ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
@@ -59,10 +62,14 @@ pub async fn hangup(
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found("call"))?;
     let (user, token) = basic_credentials(&headers).ok_or_else(|| {
-        ApiError::unauthorized("HTTP Basic auth with the account SID and the call token is required")
+        ApiError::unauthorized(
+            "HTTP Basic auth with the account SID and the call token is required",
+        )
     })?;
     if user != account_sid {
-        return Err(ApiError::unauthorized("the Basic user must be the account SID"));
+        return Err(ApiError::unauthorized(
+            "the Basic user must be the account SID",
+        ));
     }
     let (call, token_hash) = state
         .store
@@ -92,7 +99,11 @@ pub async fn hangup(
             ));
         }
     }
-    if state.store.request_hangup(&call.id, HANGUP_BY_HANDLER).await? {
+    if state
+        .store
+        .request_hangup(&call.id, HANGUP_BY_HANDLER)
+        .await?
+    {
         if let Some(s) = &state.scheduler {
             s.process_hangups().await?;
         }

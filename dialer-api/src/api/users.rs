@@ -163,7 +163,12 @@ pub async fn top_up(
     }
     let balance = state
         .store
-        .top_up(&id, amount.0, request.note.as_deref(), crate::store::now_ms())
+        .top_up(
+            &id,
+            amount.0,
+            request.note.as_deref(),
+            crate::store::now_ms(),
+        )
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(Balance {

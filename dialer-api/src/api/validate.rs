@@ -145,9 +145,7 @@ pub async fn outbound_url(text: &str, kind: UrlKind, allow_private: bool) -> Res
                 .join(" or ")
         ));
     }
-    let host = url
-        .host()
-        .ok_or_else(|| format!("'{text}' has no host"))?;
+    let host = url.host().ok_or_else(|| format!("'{text}' has no host"))?;
     let port = url.port_or_known_default().unwrap_or(match url.scheme() {
         "wss" => 443,
         _ => 80,
@@ -244,18 +242,56 @@ mod tests {
     #[tokio::test]
     async fn handler_urls_are_checked() {
         let ws = UrlKind::Handler { audiosocket: false };
-        assert!(outbound_url("ws://203.0.113.10/stream", ws, false).await.is_ok());
-        assert!(outbound_url("wss://[2001:db8::1]/s", ws, false).await.is_ok());
-        assert!(outbound_url("http://203.0.113.10/", ws, false).await.is_err());
-        let err = outbound_url("ws://127.0.0.1:9000/", ws, false).await.unwrap_err();
+        assert!(
+            outbound_url("ws://203.0.113.10/stream", ws, false)
+                .await
+                .is_ok()
+        );
+        assert!(
+            outbound_url("wss://[2001:db8::1]/s", ws, false)
+                .await
+                .is_ok()
+        );
+        assert!(
+            outbound_url("http://203.0.113.10/", ws, false)
+                .await
+                .is_err()
+        );
+        let err = outbound_url("ws://127.0.0.1:9000/", ws, false)
+            .await
+            .unwrap_err();
         assert!(err.contains("allow_private_handlers"), "{err}");
-        assert!(outbound_url("ws://localhost:9000/", ws, false).await.is_err());
-        assert!(outbound_url("ws://169.254.169.254/", ws, false).await.is_err());
+        assert!(
+            outbound_url("ws://localhost:9000/", ws, false)
+                .await
+                .is_err()
+        );
+        assert!(
+            outbound_url("ws://169.254.169.254/", ws, false)
+                .await
+                .is_err()
+        );
         assert!(outbound_url("ws://127.0.0.1:9000/", ws, true).await.is_ok());
         let tcp = UrlKind::Handler { audiosocket: true };
-        assert!(outbound_url("tcp://203.0.113.10:9092", tcp, false).await.is_ok());
-        assert!(outbound_url("ws://203.0.113.10:9092", tcp, false).await.is_err());
-        assert!(outbound_url("https://203.0.113.10/hook", UrlKind::Webhook, false).await.is_ok());
-        assert!(outbound_url("not a url", UrlKind::Webhook, false).await.is_err());
+        assert!(
+            outbound_url("tcp://203.0.113.10:9092", tcp, false)
+                .await
+                .is_ok()
+        );
+        assert!(
+            outbound_url("ws://203.0.113.10:9092", tcp, false)
+                .await
+                .is_err()
+        );
+        assert!(
+            outbound_url("https://203.0.113.10/hook", UrlKind::Webhook, false)
+                .await
+                .is_ok()
+        );
+        assert!(
+            outbound_url("not a url", UrlKind::Webhook, false)
+                .await
+                .is_err()
+        );
     }
 }

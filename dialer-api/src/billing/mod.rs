@@ -112,7 +112,10 @@ mod tests {
         let t = tariff(0.37, 30);
         let reserve = t.reservation(125);
         for s in 0..=125 {
-            assert!(t.cost(s) <= reserve, "{s} s costs more than the reservation");
+            assert!(
+                t.cost(s) <= reserve,
+                "{s} s costs more than the reservation"
+            );
         }
     }
 

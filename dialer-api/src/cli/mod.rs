@@ -1,6 +1,8 @@
 //! Command-line interface: one module per subcommand.
 
+mod batch;
 mod check_config;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,6 +19,11 @@ struct Cli {
 enum Command {
     /// Validate a configuration file and print it with secrets hidden.
     CheckConfig(check_config::CheckConfigArgs),
+    /// Run the HTTP API and the dialing scheduler.
+    Serve(serve::ServeArgs),
+    /// Submit batches and watch their progress through the API.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -24,5 +31,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::CheckConfig(args) => check_config::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Batch(command) => batch::run(&command),
     }
 }

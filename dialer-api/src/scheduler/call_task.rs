@@ -74,8 +74,7 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
     let call = claimed.row;
     let node = scheduler.node_id().to_owned();
     let store = scheduler.inner_store().clone();
-    let webhook: Option<WebhookQueue> = match (&context.spec.webhook_url, &context.webhook_secret)
-    {
+    let webhook: Option<WebhookQueue> = match (&context.spec.webhook_url, &context.webhook_secret) {
         (Some(url), Some(secret)) => Some(scheduler.webhooks().queue(url.clone(), secret.clone())),
         _ => None,
     };
@@ -144,7 +143,10 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
     let mut delay = Duration::from_millis(100);
     let mut settled = None;
     for attempt in 1..=8 {
-        match store.settle(&call.id, Some(&node), &record, Some(&plan)).await {
+        match store
+            .settle(&call.id, Some(&node), &record, Some(&plan))
+            .await
+        {
             Ok(result) => {
                 settled = Some(result);
                 break;

@@ -356,7 +356,11 @@ impl Scheduler {
     /// Passes hang-ups requested through the store (cancel, the Twilio route) to the engine.
     pub async fn process_hangups(&self) -> Result<(), StoreError> {
         let inner = &self.inner;
-        for (call_id, by) in inner.store.hangups_requested(&inner.settings.node_id).await? {
+        for (call_id, by) in inner
+            .store
+            .hangups_requested(&inner.settings.node_id)
+            .await?
+        {
             let by = if by == crate::store::HANGUP_BY_HANDLER {
                 HangupBy::Handler
             } else {
@@ -396,7 +400,11 @@ impl Scheduler {
                     .map(|spec| retry_plan(&spec)),
                 None => None,
             };
-            if let Some(result) = inner.store.settle(&call.id, None, &record, plan.as_ref()).await? {
+            if let Some(result) = inner
+                .store
+                .settle(&call.id, None, &record, plan.as_ref())
+                .await?
+            {
                 tracing::warn!(call = %call.id, owner = ?call.lease_owner, "call interrupted by a dead node; settled");
                 inner.metrics.call_ended("failed", None, None);
                 recovered += 1;

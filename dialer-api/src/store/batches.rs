@@ -109,10 +109,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<BatchRow, StoreError> {
 /// Rows per multi-row INSERT (well under both backends' parameter limits).
 const INSERT_CHUNK: usize = 200;
 
-async fn insert_calls(
-    conn: &mut AnyConnection,
-    batch: &NewBatch,
-) -> Result<(), StoreError> {
+async fn insert_calls(conn: &mut AnyConnection, batch: &NewBatch) -> Result<(), StoreError> {
     for chunk in batch.contacts.chunks(INSERT_CHUNK) {
         let mut sql = String::from(
             "INSERT INTO calls (id, sid, user_id, batch_id, contact_index, attempt, is_latest, phone, \
@@ -259,10 +256,12 @@ impl Store {
 
     /// A batch by id regardless of owner (scheduler use).
     pub async fn batch_any_owner(&self, id: &str) -> Result<Option<BatchRow>, StoreError> {
-        let row = sqlx::query::<Any>(&format!("SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query::<Any>(&format!(
+            "SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(from_row).transpose()
     }
 

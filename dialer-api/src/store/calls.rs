@@ -381,7 +381,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("n")?;
-        let allowed = (req.max_concurrent - in_flight).min(req.max_per_second - started_last_second);
+        let allowed =
+            (req.max_concurrent - in_flight).min(req.max_per_second - started_last_second);
         if allowed <= 0 {
             tx.commit().await?;
             return Ok(out);
@@ -458,7 +459,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if updated.rows_affected() != 1 {
-                return Err(super::corrupt("queue", format!("call {id} changed while locked")));
+                return Err(super::corrupt(
+                    "queue",
+                    format!("call {id} changed while locked"),
+                ));
             }
             claimed.push((id, token));
         }
@@ -547,7 +551,8 @@ impl Store {
             rate_per_minute: crate::billing::Micros(call.rate_per_minute),
             increment_seconds: u32::try_from(call.increment_seconds).unwrap_or(u32::MAX),
         };
-        let billable = crate::billing::Tariff::billable_seconds(u64::try_from(record.talk_ms).unwrap_or(0));
+        let billable =
+            crate::billing::Tariff::billable_seconds(u64::try_from(record.talk_ms).unwrap_or(0));
         let cost = tariff.cost(billable).0.min(call.reserved);
         sqlx::query::<Any>(
             "UPDATE calls SET status = $1, settled = 1, lease_owner = NULL, lease_until = NULL, \
@@ -586,21 +591,25 @@ impl Store {
         )
         .await?;
         if applied.is_none() {
-            return Err(super::corrupt("balance", format!("settling call {call_id} failed")));
+            return Err(super::corrupt(
+                "balance",
+                format!("settling call {call_id} failed"),
+            ));
         }
         let mut retry_id = None;
         if let Some(plan) = retry {
-            let batch_state: Option<String> = sqlx::query::<Any>("SELECT state FROM batches WHERE id = $1")
-                .bind(&call.batch_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("state"))
-                .transpose()?;
+            let batch_state: Option<String> =
+                sqlx::query::<Any>("SELECT state FROM batches WHERE id = $1")
+                    .bind(&call.batch_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|r| r.try_get("state"))
+                    .transpose()?;
             let batch_live = matches!(batch_state.as_deref(), Some("running" | "paused"));
             if batch_live
                 && !call.hangup_requested
                 && call.attempt < plan.max_attempts
-                && plan.on.iter().any(|s| *s == record.status)
+                && plan.on.contains(&record.status)
             {
                 let id = uuid::Uuid::new_v4().to_string();
                 sqlx::query::<Any>("UPDATE calls SET is_latest = 0 WHERE id = $1")
@@ -641,7 +650,12 @@ impl Store {
     }
 
     /// Extends this node's leases on its calls in flight.
-    pub async fn renew_leases(&self, node: &str, now: i64, lease_ms: i64) -> Result<u64, StoreError> {
+    pub async fn renew_leases(
+        &self,
+        node: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<u64, StoreError> {
         let result = sqlx::query::<Any>(&format!(
             "UPDATE calls SET lease_until = $1, heartbeat_at = $2 WHERE lease_owner = $3 AND status IN {IN_FLIGHT}"
         ))

@@ -14,9 +14,8 @@ mod users;
 
 pub use batches::{BatchCounts, BatchRow, InsertBatch, NewBatch, NewContact};
 pub use calls::{
-    HANGUP_BY_HANDLER, HANGUP_BY_TRUNKLINE,
-    CallFilter, CallRow, ClaimOutcome, ClaimRequest, ClaimedCall, FinalRecord, ProgressRecord, RetryPlan,
-    SettleResult,
+    CallFilter, CallRow, ClaimOutcome, ClaimRequest, ClaimedCall, FinalRecord, HANGUP_BY_HANDLER,
+    HANGUP_BY_TRUNKLINE, ProgressRecord, RetryPlan, SettleResult,
 };
 pub use cursor::Cursor;
 pub use phone_configs::PhoneConfigRow;
@@ -183,12 +182,7 @@ pub fn redact_url(url: &str) -> String {
         Some(at) => {
             let userinfo = &authority[..at];
             let user = userinfo.split(':').next().unwrap_or("");
-            format!(
-                "{}://{}:***@{}",
-                &url[..scheme_end],
-                user,
-                &rest[at + 1..]
-            )
+            format!("{}://{}:***@{}", &url[..scheme_end], user, &rest[at + 1..])
         }
         None => url.to_owned(),
     }

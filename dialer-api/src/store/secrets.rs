@@ -47,6 +47,13 @@ impl SecretBox {
         Ok(Self { cipher })
     }
 
+    /// Builds the box from 32 raw key bytes (`[security] secret_key`).
+    pub fn from_key_bytes(key: &[u8; 32]) -> Self {
+        Self {
+            cipher: Aes256Gcm::new(key.into()),
+        }
+    }
+
     /// Encrypts `plain` with a fresh random nonce; returns base64 of nonce || ciphertext.
     pub fn seal(&self, plain: &str) -> String {
         let mut nonce = [0u8; 12];

@@ -1,0 +1,172 @@
+//! A small client of the HTTP API for the `trunkline batch` subcommands: reads contacts from CSV,
+//! submits a batch and polls its progress.
+
+use super::batches::{BatchRequest, BatchView, ContactInput};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Errors of the client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The CSV file could not be read.
+    #[error("contacts file: {0}")]
+    Csv(String),
+    /// The API could not be reached.
+    #[error("cannot reach the API at {url}: {source}")]
+    Http {
+        /// The request URL.
+        url: String,
+        /// Why.
+        source: reqwest::Error,
+    },
+    /// The API answered with an error.
+    #[error("the API refused ({status}): {code}: {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Error code.
+        code: String,
+        /// Error message.
+        message: String,
+    },
+}
+
+/// Reads contacts from CSV with a header row: `phone` (required), `customer_name` (or `name`),
+/// and any other column as a handler parameter. Empty cells are left out of the parameters.
+pub fn contacts_from_csv(reader: impl Read) -> Result<Vec<ContactInput>, ClientError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| ClientError::Csv(e.to_string()))?
+        .clone();
+    let phone_col = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("phone"))
+        .ok_or_else(|| ClientError::Csv("the header row has no 'phone' column".into()))?;
+    let name_col = headers
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("customer_name") || h.eq_ignore_ascii_case("name"));
+    let mut contacts = Vec::new();
+    for (i, record) in csv.records().enumerate() {
+        let record = record.map_err(|e| ClientError::Csv(format!("row {}: {e}", i + 2)))?;
+        let mut params = BTreeMap::new();
+        for (col, value) in record.iter().enumerate() {
+            if col != phone_col && Some(col) != name_col && !value.is_empty() {
+                let key = headers.get(col).unwrap_or_default().to_owned();
+                params.insert(key, serde_json::Value::String(value.to_owned()));
+            }
+        }
+        contacts.push(ContactInput {
+            phone: record.get(phone_col).unwrap_or_default().to_owned(),
+            customer_name: name_col
+                .and_then(|c| record.get(c))
+                .unwrap_or_default()
+                .to_owned(),
+            params,
+        });
+    }
+    if contacts.is_empty() {
+        return Err(ClientError::Csv("no contact rows after the header".into()));
+    }
+    Ok(contacts)
+}
+
+/// Talks to one Trunkline API with one user's key.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    /// A client of the API at `base` (e.g. `http://127.0.0.1:8080`) using API key `token`.
+    pub fn new(base: &str, token: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(
+        url: String,
+        response: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, ClientError> {
+        let response = response.map_err(|source| ClientError::Http {
+            url: url.clone(),
+            source,
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json()
+                .await
+                .map_err(|source| ClientError::Http { url, source });
+        }
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        let text = |k: &str| {
+            body.pointer(&format!("/error/{k}"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            code: text("code"),
+            message: text("message"),
+        })
+    }
+
+    /// Submits a batch (with an idempotency key if given).
+    pub async fn submit_batch(
+        &self,
+        request: &BatchRequest,
+        idempotency_key: Option<&str>,
+    ) -> Result<BatchView, ClientError> {
+        let url = format!("{}/v1/batches", self.base);
+        let mut builder = self.http.post(&url).bearer_auth(&self.token).json(request);
+        if let Some(key) = idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        Self::answer(url, builder.send().await).await
+    }
+
+    /// Reads a batch.
+    pub async fn batch(&self, id: &str) -> Result<BatchView, ClientError> {
+        let url = format!("{}/v1/batches/{id}", self.base);
+        let response = self.http.get(&url).bearer_auth(&self.token).send().await;
+        Self::answer(url, response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_contacts_with_params() {
+        let csv =
+            "phone,name,plan,notes\n+60123456789, Aisyah ,gold,\n+60198765432,Ben,silver,vip\n";
+        let contacts = contacts_from_csv(csv.as_bytes()).unwrap();
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(contacts[0].phone, "+60123456789");
+        assert_eq!(contacts[0].customer_name, "Aisyah");
+        assert_eq!(contacts[0].params.len(), 1);
+        assert_eq!(contacts[1].params["notes"], "vip");
+    }
+
+    #[test]
+    fn csv_errors_are_clear() {
+        let e = contacts_from_csv("number\n+60123456789\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("'phone'"));
+        let e = contacts_from_csv("phone,name\n+6012,a,b\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("row 2"), "{e}");
+        let e = contacts_from_csv("phone\n".as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("no contact rows"));
+    }
+}

@@ -1,0 +1,111 @@
+//! `trunkline serve --config F`: the HTTP API, the queue and the scheduler in one process.
+
+use clap::Args;
+use dialer_api::api::ApiPolicy;
+use dialer_api::api::server::{ServiceSettings, serve};
+use dialer_api::config::Config;
+use dialer_api::scheduler::{CallEngine, SchedulerSettings};
+use dialer_api::store::secrets::SecretBox;
+use dialer_api::webhook::WebhookSettings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Arguments of `trunkline serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML); `TRUNKLINE_SECTION__KEY` variables override it.
+    #[arg(long)]
+    config: PathBuf,
+}
+
+/// The call engine this build dials through; `None` while no engine is built in, in which case
+/// the API stores users, trunks and batches but nothing is dialed (the log says so at start).
+fn call_engine(_config: &Config) -> Option<Arc<dyn CallEngine>> {
+    None
+}
+
+async fn stop_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("stopping: finishing calls in flight");
+}
+
+/// Runs `trunkline serve`.
+pub fn run(args: &ServeArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(key) = &config.security.secret_key else {
+        eprintln!(
+            "error: security.secret_key is required by serve (it encrypts stored trunk passwords): \
+             set TRUNKLINE_SECURITY__SECRET_KEY to the output of `openssl rand -base64 32`"
+        );
+        return ExitCode::FAILURE;
+    };
+    let settings = ServiceSettings {
+        bind: config.http.bind,
+        storage_url: config.storage.url.clone(),
+        admin_token: config
+            .auth
+            .admin_token
+            .as_ref()
+            .map(|t| t.expose().to_owned()),
+        secrets: SecretBox::from_key_bytes(key.as_bytes()),
+        policy: ApiPolicy {
+            allow_private_handlers: config.security.allow_private_handlers,
+            ..ApiPolicy::default()
+        },
+        scheduler: SchedulerSettings::default(),
+        webhooks: WebhookSettings::default(),
+        shutdown_grace: Duration::from_secs(30),
+    };
+    let engine = call_engine(&config);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(settings, engine, stop_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

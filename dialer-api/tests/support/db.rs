@@ -1,0 +1,67 @@
+//! Test databases: a fresh SQLite file, and a fresh PostgreSQL database on the server named by
+//! `TRUNKLINE_TEST_POSTGRES_URL`. Without that variable PostgreSQL cases are skipped with a
+//! printed reason, or fail when `CI` is set.
+
+use dialer_api::store::Store;
+use sqlx::Connection;
+
+/// A database for one test.
+pub struct TestDb {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// URL to open it.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Opens (and migrates) a store on this database.
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.expect("open test store")
+    }
+}
+
+/// A fresh SQLite database in a temporary directory.
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("trunkline.db").display());
+    TestDb {
+        backend: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh PostgreSQL database, or `None` (with the reason printed) when none is configured.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("TRUNKLINE_TEST_POSTGRES_URL") else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but TRUNKLINE_TEST_POSTGRES_URL is not: PostgreSQL tests cannot run");
+        }
+        eprintln!("skipping PostgreSQL case: TRUNKLINE_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let name = format!("trunkline_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to TRUNKLINE_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+    let mut url = url::Url::parse(&base).expect("TRUNKLINE_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(TestDb {
+        backend: "postgres",
+        url: url.to_string(),
+        _dir: None,
+    })
+}
+
+/// Every backend available: SQLite always, PostgreSQL when configured.
+pub async fn all() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite()];
+    dbs.extend(postgres().await);
+    dbs
+}
