@@ -11,15 +11,21 @@
 //! - [`validate`]: the checks a UA runs on a received request before acting
 //!   on it, each failure carrying the status to answer;
 //! - [`transaction`]: RFC 3261 client and server transactions with their
-//!   timers and retransmissions.
+//!   timers and retransmissions;
+//! - [`dialog`]: dialog state and in-dialog requests;
+//! - [`endpoint`]: the user agent an outbound dialer drives: registration,
+//!   calls, NAT, behind `handle_input` / `poll_output` / `poll_timeout`.
 //!
 //! The crate never touches sockets, clocks or global randomness.
 
 pub mod auth;
+pub mod dialog;
+pub mod endpoint;
 pub mod error;
 pub mod header;
 pub mod message;
 pub mod params;
+pub(crate) mod registration;
 pub mod sdp;
 pub mod text;
 pub(crate) mod timer;

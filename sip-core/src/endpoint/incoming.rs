@@ -1,0 +1,153 @@
+//! Requests the peer starts: validation with the status a UA answers,
+//! retransmissions, CANCEL, requests inside our dialogs, and what we answer
+//! outside them (OPTIONS 200, INVITE 403: we only dial out).
+
+use std::net::SocketAddr;
+
+use super::shared::{ACCEPT, ALLOW, SUPPORTED, Shared};
+use super::{Endpoint, Event};
+use crate::dialog::DialogId;
+use crate::message::{HeaderName, Method, Request, Response, StatusCode};
+use crate::text::ByteStr;
+use crate::transaction::{ServerMatch, TransactionId, response_destination};
+use crate::validate::{UaPolicy, validate_request};
+
+/// What we accept: the methods of an outbound dialer, session timers, SDP.
+pub(super) fn policy() -> UaPolicy {
+    UaPolicy {
+        allowed_methods: vec![
+            Method::Invite,
+            Method::Ack,
+            Method::Bye,
+            Method::Cancel,
+            Method::Options,
+            Method::Update,
+            Method::Info,
+        ],
+        supported_extensions: vec![ByteStr::from_static("timer")],
+        accepted_content_types: vec![
+            ByteStr::from_static("application/sdp"),
+            ByteStr::from_static("application/dtmf-relay"),
+        ],
+        uri_schemes: vec![
+            ByteStr::from_static("sip"),
+            ByteStr::from_static("sips"),
+            ByteStr::from_static("tel"),
+        ],
+        forwards: false,
+    }
+}
+
+/// A response to `req` with a To tag (kept, or one for this request).
+fn answer(cx: &Shared, req: &Request, status: StatusCode) -> Response {
+    let mut r = Response::for_request(req, status, status.canonical_reason());
+    let tag = cx.stateless_tag(req);
+    let _ = r.set_to_tag(&tag);
+    r.headers
+        .push(HeaderName::Server, cx.config.user_agent.clone());
+    r
+}
+
+impl Endpoint {
+    pub(super) fn on_request(&mut self, from: SocketAddr, req: Request) {
+        if let Err(rejection) = validate_request(&req, &self.policy) {
+            if req.method != Method::Ack {
+                let mut r = rejection.to_response(&req, &self.policy);
+                let tag = self.shared.stateless_tag(&req);
+                let _ = r.set_to_tag(&tag);
+                self.send_stateless(&req, from, r);
+            }
+            return;
+        }
+        let now = self.shared.now;
+        match self.shared.layer.receive_request(now, req, from) {
+            ServerMatch::Absorbed => {}
+            ServerMatch::Overloaded(req) => {
+                if req.method != Method::Ack {
+                    let mut r = answer(&self.shared, &req, StatusCode::SERVICE_UNAVAILABLE);
+                    r.headers.push(HeaderName::RetryAfter, "5");
+                    self.send_stateless(&req, from, r);
+                }
+            }
+            ServerMatch::Ack(ack) => {
+                let handle =
+                    DialogId::of_request(&ack).and_then(|d| self.shared.dialogs.get(&d).copied());
+                if let Some(h) = handle {
+                    self.with_call(h, |c, cx| c.on_ack(cx, ack));
+                }
+            }
+            ServerMatch::New { id, request } => self.on_new_request(id, request),
+        }
+    }
+
+    /// A response outside any transaction (a refusal before matching, or
+    /// when the layer is full).
+    fn send_stateless(&mut self, req: &Request, from: SocketAddr, resp: Response) {
+        if let Ok(via) = req.headers.top_via() {
+            let to = response_destination(&via, from);
+            self.shared.transmit(to, resp.to_bytes());
+        }
+    }
+
+    fn on_new_request(&mut self, tx: TransactionId, req: Request) {
+        if req.method == Method::Cancel {
+            // We answer every INVITE at once, so a CANCEL either finds a
+            // completed transaction (200, no effect) or none (481).
+            let status = match self.shared.layer.find_cancelled_invite(&req) {
+                Some(_) => StatusCode::OK,
+                None => StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST,
+            };
+            let r = answer(&self.shared, &req, status);
+            self.shared.respond(tx, r);
+            return;
+        }
+        let in_dialog = req.headers.to().ok().is_some_and(|t| t.tag().is_some());
+        if in_dialog {
+            let handle =
+                DialogId::of_request(&req).and_then(|d| self.shared.dialogs.get(&d).copied());
+            let handled =
+                handle.and_then(|h| self.with_call(h, |c, cx| c.on_request(cx, tx, req.clone())));
+            if handled.is_none() {
+                let r = answer(
+                    &self.shared,
+                    &req,
+                    StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST,
+                );
+                self.shared.respond(tx, r);
+            }
+            return;
+        }
+        match req.method {
+            Method::Options => {
+                let mut r = answer(&self.shared, &req, StatusCode::OK);
+                r.headers.push(HeaderName::Allow, ALLOW);
+                r.headers.push(HeaderName::Accept, ACCEPT);
+                r.headers.push(HeaderName::Supported, SUPPORTED);
+                self.shared.respond(tx, r);
+            }
+            Method::Invite => {
+                let status = self.shared.config.incoming_invite_status;
+                let r = answer(&self.shared, &req, status);
+                self.shared.respond(tx, r);
+                let from = req
+                    .headers
+                    .get(&HeaderName::From)
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
+                self.shared.emit(Event::IncomingRejected {
+                    method: Method::Invite,
+                    from,
+                    status,
+                });
+            }
+            _ => {
+                let r = answer(
+                    &self.shared,
+                    &req,
+                    StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST,
+                );
+                self.shared.respond(tx, r);
+            }
+        }
+    }
+}
