@@ -58,12 +58,15 @@ impl Sent {
     }
 }
 
+/// A datagram in flight: delivery time, sequence (ties), from, to, bytes.
+type InFlight = Reverse<(Instant, u64, SocketAddr, SocketAddr, Bytes)>;
+
 pub struct Net {
     pub t0: Instant,
     rng: ChaCha8Rng,
     pub link: LinkConfig,
     seq: u64,
-    in_flight: BinaryHeap<Reverse<(Instant, u64, SocketAddr, SocketAddr, Bytes)>>,
+    in_flight: BinaryHeap<InFlight>,
     /// Addresses nobody answers from (their datagrams vanish).
     pub down: HashSet<SocketAddr>,
     pub transcript: Vec<Sent>,

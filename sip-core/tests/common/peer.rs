@@ -136,6 +136,8 @@ pub struct Peer {
     scheduled: Vec<(Instant, usize, Step)>,
     out: VecDeque<Transmit>,
     own: Vec<(TransactionId, usize, Method)>,
+    /// Server transactions of re-INVITEs we answered (stopped by the ACK).
+    reinvites: Vec<TransactionId>,
 }
 
 fn answer(req: &Request, status: u16) -> Response {
@@ -160,6 +162,7 @@ impl Peer {
             scheduled: Vec::new(),
             out: VecDeque::new(),
             own: Vec::new(),
+            reinvites: Vec::new(),
         }
     }
 
@@ -274,6 +277,7 @@ impl Peer {
                     }
                     r.headers
                         .push(HeaderName::Contact, format!("<sip:uas@{}>", self.addr));
+                    self.reinvites.push(id);
                 }
                 let _ = self.layer.respond(now, id, r);
             }
@@ -478,6 +482,9 @@ impl Peer {
             self.calls[c].acked.push(now - self.t0);
             let tx = self.calls[c].invite_tx;
             self.layer.ack_received(tx);
+            for tx in std::mem::take(&mut self.reinvites) {
+                self.layer.ack_received(tx);
+            }
         }
     }
 
