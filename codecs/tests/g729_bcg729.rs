@@ -3,12 +3,22 @@
 //! into our decoder, and the share of bit-identical frames, pinned so it
 //! can only go up.
 
+use std::sync::OnceLock;
+
 use codecs::g729::{G729Decoder, G729Encoder};
 use test_oracles::bcg729::Bcg729;
 use test_oracles::signals::{self, segmental_snr_db, snr_db};
 
 /// Samples the decoded signal lags the input: the 5 ms look-ahead.
 const DELAY: usize = 40;
+
+/// The espeak-ng speech, made once per test process: `signals::speech`
+/// works in a directory named after the process, so tests running in
+/// parallel threads must not call it at the same time.
+fn speech() -> Option<Vec<i16>> {
+    static SPEECH: OnceLock<Option<Vec<i16>>> = OnceLock::new();
+    SPEECH.get_or_init(signals::speech).clone()
+}
 
 /// The test signals, four seconds each (speech is as long as espeak makes it).
 fn signals_under_test() -> Vec<(&'static str, Vec<i16>)> {
@@ -22,7 +32,7 @@ fn signals_under_test() -> Vec<(&'static str, Vec<i16>)> {
         ),
         ("clipped", signals::clipped(n)),
     ];
-    if let Some(s) = signals::speech() {
+    if let Some(s) = speech() {
         v.push(("speech", s));
     }
     v
@@ -128,7 +138,7 @@ fn our_decoder_follows_bcg729_on_its_bitstream() {
 #[test]
 fn decoder_follows_bcg729_through_erasures() {
     let Some(lib) = Bcg729::load() else { return };
-    let Some(pcm) = signals::speech() else { return };
+    let Some(pcm) = speech() else { return };
     let bits = their_bitstream(&lib, &pcm);
     let mut state = 0x2545_f491u32;
     let erased: Vec<bool> = (0..bits.len())

@@ -67,12 +67,19 @@ impl Bcg729Encoder {
     /// Encodes 80 samples; returns the frame bytes (10 for speech, 2 for
     /// SID, 0 for an untransmitted frame when VAD is on).
     pub fn encode(&mut self, pcm: &[i16; 80]) -> Vec<u8> {
-        let f: Symbol<Encode> = self.lib.symbol(b"bcg729Encoder\0");
         let mut out = [0u8; 10];
+        let len = self.encode_into(pcm, &mut out);
+        out[..len].to_vec()
+    }
+
+    /// Like [`Bcg729Encoder::encode`] without allocating: writes into `out`
+    /// and returns the length (for benches).
+    pub fn encode_into(&mut self, pcm: &[i16; 80], out: &mut [u8; 10]) -> usize {
+        let f: Symbol<Encode> = self.lib.symbol(b"bcg729Encoder\0");
         let mut len = 0u8;
         // SAFETY: ctx is live; the buffers have the sizes the API documents.
         unsafe { f(self.ctx, pcm.as_ptr(), out.as_mut_ptr(), &mut len) };
-        out[..usize::from(len).min(10)].to_vec()
+        usize::from(len).min(10)
     }
 }
 

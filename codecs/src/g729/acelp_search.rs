@@ -34,16 +34,28 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
             h[i] = shl(h_in[i], k);
         }
     }
+    // Running sums along each diagonal: cum[k][n] = sum of h[m]*h[m+k] for m <= n.
+    let mut cum = [[0i16; L_SUBFR]; L_SUBFR];
+    // When 2*sum(h^2) fits in 32 bits no partial sum along any diagonal can
+    // leave the range (Cauchy-Schwarz), so plain sums are exact.
+    let fast = energy(0, &h) < i32::MAX;
+    for (k, row) in cum.iter_mut().enumerate() {
+        let mut s = 0i32;
+        for (n, slot) in row[..L_SUBFR - k].iter_mut().enumerate() {
+            s = if fast {
+                s.wrapping_add(2 * (h[n] as i32 * h[n + k] as i32))
+            } else {
+                l_mac(s, h[n], h[n + k])
+            };
+            *slot = extract_h(s);
+        }
+    }
     let mut c = Correlations {
         diag: [[0; NB_POS]; 5],
         cross: [[[0; MSIZE]; 5]; 5],
     };
     for pos in 0..L_SUBFR {
-        let mut s = 0i32;
-        for &v in &h[..L_SUBFR - pos] {
-            s = l_mac(s, v, v);
-        }
-        c.diag[pos % STEP][pos / STEP] = extract_h(s);
+        c.diag[pos % STEP][pos / STEP] = cum[0][L_SUBFR - 1 - pos];
     }
     for ta in 0..5 {
         for tb in (ta + 1..5).filter(|&tb| (ta, tb) != (3, 4)) {
@@ -51,11 +63,7 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
                 for pb in 0..NB_POS {
                     let (i, j) = (pa * STEP + ta, pb * STEP + tb);
                     let (lo, hi) = if i < j { (i, j) } else { (j, i) };
-                    let mut s = 0i32;
-                    for (&a, &b) in h[..L_SUBFR - hi].iter().zip(&h[hi - lo..]) {
-                        s = l_mac(s, a, b);
-                    }
-                    c.cross[ta][tb][pa * NB_POS + pb] = extract_h(s);
+                    c.cross[ta][tb][pa * NB_POS + pb] = cum[hi - lo][L_SUBFR - 1 - hi];
                 }
             }
         }

@@ -25,15 +25,48 @@ pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
     if x0 < 10 || start + L_SUBFR > exc.len() || x0 as usize + L_SUBFR + 10 > exc.len() {
         return;
     }
+    let mut c1 = [0i16; 10];
+    let mut c2 = [0i16; 10];
+    for i in 0..10 {
+        c1[i] = INTER_3L[frac + 3 * i];
+        c2[i] = INTER_3L[3 - frac + 3 * i];
+    }
+    // When the largest sample times the filter's absolute sum fits, no
+    // partial sum can saturate and plain 32-bit sums are exact.
+    let coef_abs: i64 = c1.iter().chain(&c2).map(|&c| (c as i64).abs()).sum();
+    let base = x0 as usize;
+    let mut peak = exc[base - 9..base + L_SUBFR + 10]
+        .iter()
+        .map(|v| v.unsigned_abs() as i64)
+        .max()
+        .unwrap_or(0);
+    let mut exact = 2 * peak * coef_abs <= i32::MAX as i64;
     for j in 0..L_SUBFR {
-        let x1 = x0 as usize + j;
-        let x2 = x1 + 1;
-        let mut s = 0i32;
-        for i in 0..10 {
-            s = l_mac(s, exc[x1 - i], INTER_3L[frac + 3 * i]);
-            s = l_mac(s, exc[x2 + i], INTER_3L[3 - frac + 3 * i]);
+        let x1 = base + j;
+        let past = &exc[x1 - 9..=x1];
+        let future = &exc[x1 + 1..x1 + 11];
+        let s = if exact {
+            let mut sum = 0i32;
+            for i in 0..10 {
+                sum +=
+                    2 * (past[9 - i] as i32 * c1[i] as i32) + 2 * (future[i] as i32 * c2[i] as i32);
+            }
+            sum
+        } else {
+            let mut s = 0i32;
+            for i in 0..10 {
+                s = l_mac(s, past[9 - i], c1[i]);
+                s = l_mac(s, future[i], c2[i]);
+            }
+            s
+        };
+        let v = round(s);
+        exc[start + j] = v;
+        // Lags under 40 read back what was just written: keep the bound true.
+        if v.unsigned_abs() as i64 > peak {
+            peak = v.unsigned_abs() as i64;
+            exact = 2 * peak * coef_abs <= i32::MAX as i64;
         }
-        exc[start + j] = round(s);
     }
 }
 

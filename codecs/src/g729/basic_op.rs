@@ -239,6 +239,70 @@ pub fn div_s(num: i16, den: i16) -> i16 {
     (((num as i32) << 15) / den as i32) as i16
 }
 
+/// Largest magnitude in `x`.
+#[inline]
+pub fn peak(x: &[i16]) -> u64 {
+    x.iter().map(|v| v.unsigned_abs() as u64).max().unwrap_or(0)
+}
+
+/// True when `n` products of values bounded by `max_a` and `max_b`, doubled,
+/// cannot leave the 32-bit range: plain sums are then exact.
+#[inline]
+pub fn sums_fit(n: usize, max_a: u64, max_b: u64) -> bool {
+    2 * n as u64 * max_a * max_b < i32::MAX as u64
+}
+
+/// `sum(2 * a[i] * b[i])` in plain 32-bit arithmetic; only for inputs
+/// where [`sums_fit`] holds.
+#[inline]
+pub fn dot_fast(a: &[i16], b: &[i16]) -> i32 {
+    let mut sum = 0i32;
+    for (&x, &y) in a.iter().zip(b) {
+        sum = sum.wrapping_add(2 * (x as i32 * y as i32));
+    }
+    sum
+}
+
+/// `init + sum(2 * x[i]^2)` for `init >= 0` with the saturation of a chain
+/// of [`l_mac`]s: every term is non-negative, so that is the exact sum
+/// clamped to the 32-bit range.
+#[inline]
+pub fn energy(init: i32, x: &[i16]) -> i32 {
+    let mut sum = init as i64;
+    for &v in x {
+        sum += 2 * (v as i64 * v as i64);
+    }
+    sum.min(i32::MAX as i64) as i32
+}
+
+/// `init + sum(2 * a[i] * b[i])` with the saturation of a chain of
+/// [`l_mac`]s in index order. When no partial sum can leave the 32-bit
+/// range (the sum of absolute values fits) the exact sum is the same, so
+/// that case is computed without per-step saturation.
+#[inline]
+pub fn mac_dot(init: i32, a: &[i16], b: &[i16]) -> i32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    if 2 * n as u64 * peak(a) * peak(b) + init.unsigned_abs() as u64 <= i32::MAX as u64 {
+        return init.wrapping_add(dot_fast(a, b));
+    }
+    let mut sum = init as i64;
+    let mut bound = (init as i64).abs();
+    for (&x, &y) in a.iter().zip(b) {
+        let p = 2 * (x as i64 * y as i64);
+        sum += p;
+        bound += p.abs();
+    }
+    if bound <= i32::MAX as i64 {
+        return sum as i32;
+    }
+    let mut s = init;
+    for (&x, &y) in a.iter().zip(b) {
+        s = l_mac(s, x, y);
+    }
+    s
+}
+
 /// Splits a 32-bit value into the double-precision pair (hi, lo) with
 /// `l = hi<<16 + lo<<1`.
 #[inline(always)]

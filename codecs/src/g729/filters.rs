@@ -4,9 +4,9 @@
 use super::M;
 use super::basic_op::*;
 
-/// All-pole synthesis `y = x / A(z)` over `x.len()` samples; `mem` holds
-/// the last M outputs (oldest first). Returns `true` when a 32-bit
-/// accumulation saturated. `mem` is updated only when `update` is set.
+/// All-pole synthesis `y = x / A(z)` over `x.len()` samples (at most 80);
+/// `mem` holds the last M outputs (oldest first). Returns `true` when a
+/// 32-bit accumulation saturated. `mem` is updated only when `update` is set.
 pub fn syn_filt(
     a: &[i16; M + 1],
     x: &[i16],
@@ -14,24 +14,44 @@ pub fn syn_filt(
     mem: &mut [i16; M],
     update: bool,
 ) -> bool {
-    let n = x.len().min(y.len());
+    let n = x.len().min(y.len()).min(80);
     let mut buf = [0i16; 80 + M];
     buf[..M].copy_from_slice(mem);
     let mut overflow = false;
-    for i in 0..n.min(80) {
-        let mut s: i64 = a[0] as i64 * x[i] as i64 * 2;
-        let mut acc = s as i32;
-        for j in 1..=M {
-            s = acc as i64 - a[j] as i64 * buf[M + i - j] as i64 * 2;
-            if s > i32::MAX as i64 || s < i32::MIN as i64 {
-                overflow = true;
+    // Outputs are 16-bit, so with |a0| * peak(x) + sum(|a1..aM|) * 32768
+    // (doubled) within 32 bits no accumulation can saturate.
+    let feedback: i64 = a[1..].iter().map(|&c| (c as i64).abs()).sum();
+    let input_peak = x[..n]
+        .iter()
+        .map(|v| v.unsigned_abs() as i64)
+        .max()
+        .unwrap_or(0);
+    let fast = 2 * ((a[0] as i64).abs() * input_peak + feedback * 32768) <= i32::MAX as i64;
+    // The feedback taps reversed, to pair with the history oldest first.
+    let mut rev = [0i32; M];
+    for j in 0..M {
+        rev[j] = a[M - j] as i32;
+    }
+    for i in 0..n {
+        let acc = if fast {
+            let mut hist = [0i16; M];
+            hist.copy_from_slice(&buf[i..i + M]);
+            let mut fb = 0i32;
+            for j in 0..M {
+                fb += rev[j] * hist[j] as i32;
             }
-            acc = sat32(s);
-        }
+            2 * (a[0] as i32 * x[i] as i32) - 2 * fb
+        } else {
+            let mut acc = l_mult(a[0], x[i]);
+            for j in 1..=M {
+                let s = acc as i64 - 2 * (a[j] as i64 * buf[M + i - j] as i64);
+                overflow |= s != sat32(s) as i64;
+                acc = sat32(s);
+            }
+            acc
+        };
         let shifted = (acc as i64) << 3;
-        if shifted > i32::MAX as i64 || shifted < i32::MIN as i64 {
-            overflow = true;
-        }
+        overflow |= shifted != sat32(shifted) as i64;
         let v = round(sat32(shifted));
         buf[M + i] = v;
         y[i] = v;
@@ -46,11 +66,24 @@ pub fn syn_filt(
 /// `len` samples to filter (so `x.len() == M + len`).
 pub fn residu(a: &[i16; M + 1], x: &[i16], y: &mut [i16]) {
     let len = y.len().min(x.len().saturating_sub(M));
+    let coef_abs: i64 = a.iter().map(|&c| (c as i64).abs()).sum();
+    let fast = sums_fit(1, coef_abs as u64, peak(&x[..M + len]));
     for i in 0..len {
-        let mut s = l_mult(x[M + i], a[0]);
-        for j in 1..=M {
-            s = l_mac(s, a[j], x[M + i - j]);
-        }
+        let s = if fast {
+            let mut win = [0i16; M + 1];
+            win.copy_from_slice(&x[i..=M + i]);
+            let mut s = 0i32;
+            for j in 0..=M {
+                s += a[M - j] as i32 * win[j] as i32;
+            }
+            2 * s
+        } else {
+            let mut s = l_mult(x[M + i], a[0]);
+            for j in 1..=M {
+                s = l_mac(s, a[j], x[M + i - j]);
+            }
+            s
+        };
         y[i] = round(l_shl(s, 3));
     }
 }
@@ -70,11 +103,17 @@ pub fn weight_az(a: &[i16; M + 1], gamma: i16) -> [i16; M + 1] {
 
 /// Convolution of `x` (Q0) with the impulse response `h` (Q12) over 40 samples.
 pub fn convolve(x: &[i16], h: &[i16; 40], y: &mut [i16; 40]) {
+    let mut h_rev = [0i16; 40];
+    for (d, &v) in h_rev.iter_mut().rev().zip(h) {
+        *d = v;
+    }
+    let fast = sums_fit(40, peak(&x[..40.min(x.len())]), peak(h));
     for n in 0..40 {
-        let mut s = 0i32;
-        for i in 0..=n {
-            s = l_mac(s, x[i], h[n - i]);
-        }
+        let s = if fast {
+            dot_fast(&x[..=n], &h_rev[39 - n..])
+        } else {
+            mac_dot(0, &x[..=n], &h_rev[39 - n..])
+        };
         y[n] = extract_h(l_shl(s, 3));
     }
 }

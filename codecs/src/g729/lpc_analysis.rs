@@ -18,16 +18,8 @@ pub fn autocorrelation(x: &[i16; L_WINDOW]) -> ([i16; M + 1], [i16; M + 1]) {
     }
     let mut sum;
     loop {
-        let mut acc: i64 = 1;
-        let mut overflow = false;
-        for &v in y.iter() {
-            acc += 2 * v as i64 * v as i64;
-            if acc > i32::MAX as i64 {
-                overflow = true;
-                break;
-            }
-        }
-        if overflow {
+        let acc: i64 = 1 + y.iter().map(|&v| 2 * (v as i64 * v as i64)).sum::<i64>();
+        if acc > i32::MAX as i64 {
             for v in y.iter_mut() {
                 *v = shr(*v, 2);
             }
@@ -41,11 +33,8 @@ pub fn autocorrelation(x: &[i16; L_WINDOW]) -> ([i16; M + 1], [i16; M + 1]) {
     let (mut r_h, mut r_l) = ([0i16; M + 1], [0i16; M + 1]);
     (r_h[0], r_l[0]) = l_extract(sum);
     for i in 1..=M {
-        let mut s = 0i32;
-        for j in 0..L_WINDOW - i {
-            s = l_mac(s, y[j], y[j + i]);
-        }
-        s = l_shl(s, norm);
+        // |r[i]| <= r[0] (and so every partial sum), which fits: plain sums are exact.
+        let s = l_shl(dot_fast(&y[..L_WINDOW - i], &y[i..]), norm);
         (r_h[i], r_l[i]) = l_extract(s);
     }
     (r_h, r_l)

@@ -43,11 +43,11 @@ fn weights(lsf: &[i16; M]) -> [i16; M] {
 fn pre_select(target: &[i16; M]) -> usize {
     let mut best = (i32::MAX, 0);
     for (i, row) in LSPCB1.iter().enumerate() {
-        let mut d = 0i32;
+        let mut t = [0i16; M];
         for j in 0..M {
-            let t = sub(target[j], row[j]);
-            d = l_mac(d, t, t);
+            t[j] = sub(target[j], row[j]);
         }
+        let d = energy(0, &t);
         if d < best.0 {
             best = (d, i);
         }

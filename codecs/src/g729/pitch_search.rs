@@ -10,11 +10,13 @@ use super::basic_op::*;
 pub fn cor_h_x(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
     let mut y32 = [0i32; L_SUBFR];
     let mut max = 0i32;
+    let fast = sums_fit(L_SUBFR, peak(x), peak(h));
     for i in 0..L_SUBFR {
-        let mut s = 0i32;
-        for j in i..L_SUBFR {
-            s = l_mac(s, x[j], h[j - i]);
-        }
+        let s = if fast {
+            dot_fast(&x[i..], h)
+        } else {
+            mac_dot(0, &x[i..], h)
+        };
         y32[i] = s;
         let a = l_abs(s);
         if l_sub(a, max) > 0 {
@@ -30,11 +32,7 @@ pub fn cor_h_x(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
 }
 
 fn dot(a: &[i16], b: &[i16]) -> i32 {
-    let mut s = 0i32;
-    for (&x, &y) in a.iter().zip(b) {
-        s = l_mac(s, x, y);
-    }
-    s
+    mac_dot(0, a, b)
 }
 
 /// Open-loop pitch lag of the frame from the weighted speech `wsp`
@@ -52,30 +50,49 @@ pub fn open_loop(wsp: &[i16]) -> i16 {
         }
         i += 2;
     }
-    let scal: Vec<i16> = if overflow {
-        wsp.iter().map(|&v| shr(v, 3)).collect()
-    } else if acc < 1_048_576 {
-        wsp.iter().map(|&v| shl(v, 3)).collect()
-    } else {
-        wsp.to_vec()
-    };
-    let sig = |k: usize| scal[k];
-    let corr = |t: usize| {
-        let mut s = 0i32;
-        let mut j = 0;
-        while j < n {
-            s = l_mac(s, sig(pm + j), sig(pm + j - t));
-            j += 2;
+    let mut scal = [0i16; PIT_MAX as usize + 80];
+    for (d, &v) in scal.iter_mut().zip(wsp) {
+        *d = if overflow {
+            shr(v, 3)
+        } else if acc < 1_048_576 {
+            shl(v, 3)
+        } else {
+            v
+        };
+    }
+    // The search works on every other sample: split into even and odd samples.
+    let half = (pm + 80) / 2 + 1;
+    let mut even = [0i16; (PIT_MAX as usize + 80) / 2 + 1];
+    let mut odd = [0i16; (PIT_MAX as usize + 80) / 2 + 1];
+    for (k, &v) in scal.iter().enumerate() {
+        if k % 2 == 0 {
+            even[k / 2] = v
+        } else {
+            odd[k / 2] = v
         }
-        s
+    }
+    let terms = n.div_ceil(2);
+    // Samples pm + j (j even) and pm + j - t, as slices of the split arrays.
+    let delayed = |t: usize| -> &[i16] {
+        let first = pm - t;
+        let (arr, at) = if first % 2 == 0 {
+            (&even, first / 2)
+        } else {
+            (&odd, first / 2)
+        };
+        &arr[at.min(half)..(at + terms).min(half)]
+    };
+    let current = delayed(0);
+    let fast = sums_fit(terms, peak(&scal), peak(&scal));
+    let corr = |t: usize| {
+        if fast {
+            dot_fast(current, delayed(t))
+        } else {
+            mac_dot(0, current, delayed(t))
+        }
     };
     let normalised = |max: i32, t: usize| {
-        let mut s = 1i32;
-        let mut j = 0;
-        while j < n {
-            s = l_mac(s, sig(pm + j - t), sig(pm + j - t));
-            j += 2;
-        }
+        let s = mac_dot(1, delayed(t), delayed(t));
         let s = inv_sqrt(s);
         let (mh, ml) = l_extract(max);
         let (eh, el) = l_extract(s);

@@ -92,22 +92,16 @@ impl PostFilter {
         let mut cor_max = i32::MIN;
         let mut t0 = t0_min as usize;
         for t in t0_min.max(1) as usize..=(t0_max.max(1) as usize).min(HIST) {
-            let mut corr = 0i32;
-            for i in 0..L_SUBFR {
-                corr = l_mac(corr, scal[HIST + i], scal[HIST + i - t]);
-            }
+            let corr = mac_dot(0, &scal[HIST..], &scal[HIST - t..HIST - t + L_SUBFR]);
             if l_sub(corr, cor_max) > 0 {
                 cor_max = corr;
                 t0 = t;
             }
         }
         let t0 = t0.clamp(1, HIST);
-        let mut ener = 1i32;
-        let mut ener0 = 1i32;
-        for i in 0..L_SUBFR {
-            ener = l_mac(ener, scal[HIST + i - t0], scal[HIST + i - t0]);
-            ener0 = l_mac(ener0, scal[HIST + i], scal[HIST + i]);
-        }
+        let delayed = &scal[HIST - t0..HIST - t0 + L_SUBFR];
+        let ener = mac_dot(1, delayed, delayed);
+        let ener0 = mac_dot(1, &scal[HIST..], &scal[HIST..]);
         if cor_max < 0 {
             cor_max = 0;
         }
