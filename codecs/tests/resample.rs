@@ -156,6 +156,12 @@ fn stopband_is_rejected_by_75_db_on_every_decimation() {
 fn group_delay_is_as_documented() {
     for (from, to) in pairs() {
         let r = Resampler::new(from, to).unwrap();
+        assert_eq!(
+            r.group_delay().fract(),
+            0.0,
+            "{from} -> {to}: {}",
+            r.group_delay()
+        );
         let delay = r.group_delay() / f64::from(to);
         // The docs state 33.5 to 34 samples at the lower rate.
         let at_low = delay * f64::from(from.min(to));

@@ -98,6 +98,12 @@ fn refuses_what_is_not_riff_wave() {
     assert_eq!(wav::parse(b"RIFF\x04\0\0\0"), Err(WavError::TooShort(8)));
     assert_eq!(wav::parse(b"RIFF\x04\0\0\0AVI "), Err(WavError::NotWave));
     assert!(WavError::NotRiff.to_string().starts_with("not a WAV file"));
+    // Found by the fuzzer: a RIFF size of 0 once sliced before the form type.
+    assert_eq!(
+        wav::parse(b"RIFF\0\0\0\0WAVEf\xff\xff\0"),
+        Err(WavError::RiffSizeTooSmall(0))
+    );
+    assert_eq!(wav::parse(b"RIFF\x04\0\0\0WAVE"), Err(WavError::MissingFmt));
 }
 
 #[test]
@@ -392,8 +398,13 @@ proptest! {
     }
 
     #[test]
-    fn parse_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let mut with_header = b"RIFF\xff\x00\x00\x00WAVE".to_vec();
+    fn parse_never_panics_on_arbitrary_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        riff_size in prop_oneof![0u32..64, any::<u32>()],
+    ) {
+        let mut with_header = b"RIFF".to_vec();
+        with_header.extend_from_slice(&riff_size.to_le_bytes());
+        with_header.extend_from_slice(b"WAVE");
         with_header.extend_from_slice(&bytes);
         check_plausible(&wav::parse(&with_header), with_header.len())?;
         check_plausible(&wav::parse(&bytes), bytes.len())?;

@@ -18,7 +18,10 @@ pub(super) struct Polyphase {
     pub taps: usize,
     /// `phases * taps` coefficients, branch after branch.
     pub coefficients: Vec<f32>,
-    /// Length of the prototype filter in samples at the filter rate.
+    /// Length of the prototype filter in samples at the filter rate, before
+    /// the zero padding that fills the last branch; `prototype_len - 1` is a
+    /// multiple of `2 * down`, so the group delay is a whole number of
+    /// output samples.
     pub prototype_len: usize,
 }
 
@@ -36,9 +39,10 @@ pub(super) fn polyphase(from_hz: u32, up: usize, down: usize) -> Polyphase {
 
     // Kaiser's estimates for the window shape and the filter order.
     let beta = 0.1102 * (STOPBAND_DB - 8.7);
-    let order = ((STOPBAND_DB - 7.95) / (2.285 * transition)).ceil() as usize;
-    let taps = (order + 1).div_ceil(up);
-    let len = taps * up;
+    let min_order = ((STOPBAND_DB - 7.95) / (2.285 * transition)).ceil() as usize;
+    let order = min_order.next_multiple_of(2 * down);
+    let len = order + 1;
+    let taps = len.div_ceil(up);
 
     let centre = (len - 1) as f64 / 2.0;
     let half_span = centre.max(1.0);
@@ -63,7 +67,9 @@ pub(super) fn polyphase(from_hz: u32, up: usize, down: usize) -> Polyphase {
         *h *= up as f64 / sum;
     }
 
-    let mut coefficients = Vec::with_capacity(len);
+    // Zeros after the prototype fill the last branch without moving its centre.
+    prototype.resize(taps * up, 0.0);
+    let mut coefficients = Vec::with_capacity(taps * up);
     for phase in 0..up {
         for j in 0..taps {
             coefficients.push(prototype[phase + (taps - 1 - j) * up] as f32);

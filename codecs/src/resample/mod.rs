@@ -17,7 +17,7 @@
 //! | stopband | from `fs_low`/2 (4000 Hz when one side is 8 kHz) | |
 //! | stopband rejection | 80 dB | at least 80.6 dB (asserted 75 dB) |
 //! | images when interpolating | 80 dB | at least 90 dB below the tone (asserted 75 dB) |
-//! | group delay | 33.5 to 34 samples at `fs_low` | exact |
+//! | group delay | a whole number of output samples, 33.5 to 34 samples at `fs_low` | exact |
 //!
 //! The group delay is 4.2 ms when one side is 8 kHz, 2.1 ms for 16 <-> 24 or
 //! 48 kHz and 1.4 ms for 24 <-> 48 kHz; [`Resampler::group_delay`] gives the
@@ -108,8 +108,9 @@ impl Resampler {
         self.to_hz
     }
 
-    /// The delay the filter adds, in output samples (zero for identity).
-    /// Divide by [`Resampler::to_hz`] for seconds.
+    /// The delay the filter adds, in output samples: always a whole number
+    /// (zero for identity), so that a caller can trim it exactly. Divide by
+    /// [`Resampler::to_hz`] for seconds.
     pub fn group_delay(&self) -> f64 {
         (self.prototype_len - 1) as f64 / 2.0 / self.down as f64
     }

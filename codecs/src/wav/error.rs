@@ -25,6 +25,9 @@ pub enum WavError {
         /// Bytes present.
         actual: usize,
     },
+    /// A RIFF size too small to hold even the `WAVE` form type.
+    #[error("not a valid WAV file: the RIFF header declares {0} bytes, too few to hold \"WAVE\"")]
+    RiffSizeTooSmall(u32),
     /// A chunk runs past the end of the RIFF data.
     #[error(
         "truncated WAV file: the {chunk:?} chunk declares {declared} bytes but only {available} remain"

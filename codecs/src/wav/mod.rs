@@ -73,7 +73,11 @@ pub fn parse(bytes: &[u8]) -> Result<Wav<'_>, WavError> {
     if bytes.get(8..12) != Some(b"WAVE") {
         return Err(WavError::NotWave);
     }
-    let declared = u64::from(read_u32(bytes, 4)) + 8;
+    let riff_size = read_u32(bytes, 4);
+    if riff_size < 4 {
+        return Err(WavError::RiffSizeTooSmall(riff_size));
+    }
+    let declared = u64::from(riff_size) + 8;
     if declared > bytes.len() as u64 {
         return Err(WavError::TruncatedFile {
             declared,
