@@ -3,6 +3,7 @@
 mod batch;
 mod check_config;
 mod serve;
+mod transcode;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     /// Submit batches and watch their progress through the API.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Convert audio between wav, pcm16, pcmu, pcma and gsm (prompts, payload dumps).
+    Transcode(transcode::TranscodeArgs),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -33,5 +36,6 @@ pub fn run() -> ExitCode {
         Command::CheckConfig(args) => check_config::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Batch(command) => batch::run(&command),
+        Command::Transcode(args) => transcode::run(args),
     }
 }
