@@ -40,7 +40,7 @@ pub enum CodecError {
         /// The nibble found instead.
         found: u8,
     },
-    /// The codec has no encoder or decoder in this build (G.729 until it lands).
+    /// The codec has no encoder or decoder in this build.
     #[error("{codec} has no encoder or decoder in this build")]
     Unsupported {
         /// The codec asked for.

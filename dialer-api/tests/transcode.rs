@@ -402,6 +402,71 @@ fn wav_round_trips() {
 }
 
 #[test]
+fn g729_goes_through_the_codec_factory_frame_by_frame() {
+    use codecs::{Codec, decoder_for, encoder_for};
+    let dir = tempfile::tempdir().unwrap();
+    // 1 s plus 5 ms: the last 10 ms frame is padded with silence.
+    let mut pcm = signals::sweep(8040);
+    let raw = dir.path().join("sweep.raw");
+    std::fs::write(&raw, pcm_bytes(&pcm)).unwrap();
+    let g729 = dir.path().join("sweep.g729");
+    transcode(&[
+        "--from",
+        "pcm16",
+        "--rate",
+        "8000",
+        "--to",
+        "g729",
+        path_str(&raw),
+        path_str(&g729),
+    ]);
+    pcm.resize(8080, 0);
+    let mut expected = vec![0u8; 1010];
+    assert_eq!(
+        encoder_for(Codec::G729)
+            .unwrap()
+            .encode(&pcm, &mut expected)
+            .unwrap(),
+        1010
+    );
+    let bytes = std::fs::read(&g729).unwrap();
+    assert_eq!(bytes, expected);
+
+    let decoded = dir.path().join("decoded.raw");
+    transcode(&[
+        "--from",
+        "g729",
+        "--to",
+        "pcm16",
+        path_str(&g729),
+        path_str(&decoded),
+    ]);
+    let mut decoder = decoder_for(Codec::G729).unwrap();
+    let mut expected = Vec::new();
+    for packet in bytes.chunks(20) {
+        let mut out = [0i16; 160];
+        let n = decoder.decode(packet, &mut out).unwrap();
+        expected.extend_from_slice(&pcm_bytes(&out[..n]));
+    }
+    assert_eq!(std::fs::read(&decoded).unwrap(), expected);
+
+    let truncated = dir.path().join("truncated.g729");
+    std::fs::write(&truncated, &bytes[..1005]).unwrap();
+    let line = fails(&[
+        "--from",
+        "g729",
+        "--to",
+        "wav",
+        path_str(&truncated),
+        path_str(&decoded),
+    ]);
+    assert!(
+        line.ends_with("g729 input is 1005 bytes, not a whole number of 10-byte frames"),
+        "{line}"
+    );
+}
+
+#[test]
 fn stdin_and_stdout_are_dash() {
     let pcm = signals::sweep(1600);
     let mut child = Command::new(env!("CARGO_BIN_EXE_trunkline"))
@@ -517,7 +582,7 @@ fn bad_input_gets_one_clear_line_and_a_failure_exit() {
     let line = fails(&["--from", "mp3", "--to", "gsm", &raw, &out]);
     assert_eq!(
         line,
-        "trunkline transcode: unknown format \"mp3\": use wav, pcm16, pcmu, pcma or gsm"
+        "trunkline transcode: unknown format \"mp3\": use wav, pcm16, pcmu, pcma, gsm or g729"
     );
     let line = fails(&[
         "--from", "pcm16", "--rate", "8000", "--to", "opus", &raw, &out,

@@ -25,7 +25,7 @@ enum Command {
     /// Submit batches and watch their progress through the API.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
-    /// Convert audio between wav, pcm16, pcmu, pcma and gsm (prompts, payload dumps).
+    /// Convert audio between wav, pcm16, pcmu, pcma, gsm and g729 (prompts, payload dumps).
     Transcode(transcode::TranscodeArgs),
 }
 

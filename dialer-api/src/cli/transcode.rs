@@ -19,9 +19,10 @@ Formats:
   pcmu   G.711 u-law, one byte per 8 kHz sample
   pcma   G.711 A-law, one byte per 8 kHz sample
   gsm    GSM 06.10, 33-byte frames of 20 ms back to back (the layout of toast)
+  g729   G.729 Annex A, 10-byte frames of 10 ms back to back
 
-Audio is resampled to 8 kHz for pcmu, pcma and gsm output, and to --out-rate
-for wav and pcm16 output. When encoding gsm, a final partial 20 ms frame is
+Audio is resampled to 8 kHz for codec output, and to --out-rate for wav and
+pcm16 output. When encoding gsm (g729), a final partial 20 ms (10 ms) frame is
 padded with silence, as toast does. Use - for stdin or stdout.
 
 Examples:
@@ -33,16 +34,16 @@ Examples:
 #[derive(Debug, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct TranscodeArgs {
-    /// Input format: wav, pcm16, pcmu, pcma or gsm.
+    /// Input format: wav, pcm16, pcmu, pcma, gsm or g729.
     #[arg(long, value_name = "FMT")]
     from: String,
-    /// Output format: wav, pcm16, pcmu, pcma or gsm.
+    /// Output format: wav, pcm16, pcmu, pcma, gsm or g729.
     #[arg(long, value_name = "FMT")]
     to: String,
     /// Sample rate of pcm16 input in Hz (8000, 16000, 24000 or 48000); required with --from pcm16.
     #[arg(long, value_name = "HZ")]
     rate: Option<u32>,
-    /// Sample rate of wav or pcm16 output in Hz; defaults to the input's rate (8000 for pcmu, pcma and gsm).
+    /// Sample rate of wav or pcm16 output in Hz; defaults to the input's rate (8000 for codec input).
     #[arg(long, value_name = "HZ")]
     out_rate: Option<u32>,
     /// Input file, or - for stdin.

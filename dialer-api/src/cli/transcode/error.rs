@@ -10,8 +10,8 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum TranscodeError {
-    /// A format name that is not one of the five.
-    #[error("unknown format {0:?}: use wav, pcm16, pcmu, pcma or gsm")]
+    /// A format name that is not one of the six.
+    #[error("unknown format {0:?}: use wav, pcm16, pcmu, pcma, gsm or g729")]
     UnknownFormat(String),
     /// Raw PCM input without its rate.
     #[error(

@@ -13,7 +13,7 @@ pub enum Format {
     Wav,
     /// Raw signed 16-bit little-endian samples.
     Pcm16,
-    /// Back-to-back frames of a codec (pcmu, pcma, gsm).
+    /// Back-to-back frames of a codec (pcmu, pcma, gsm, g729).
     Codec(Codec),
 }
 
@@ -37,6 +37,7 @@ impl FromStr for Format {
             "pcmu" => Ok(Format::Codec(Codec::Pcmu)),
             "pcma" => Ok(Format::Codec(Codec::Pcma)),
             "gsm" => Ok(Format::Codec(Codec::Gsm)),
+            "g729" => Ok(Format::Codec(Codec::G729)),
             _ => Err(TranscodeError::UnknownFormat(s.to_owned())),
         }
     }
