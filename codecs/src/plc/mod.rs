@@ -33,8 +33,10 @@ mod pitch;
 
 use pitch::{PITCH_MAX, PITCH_MIN};
 
-/// Samples of output history kept: three of the longest pitch periods.
-const HISTORY: usize = 3 * PITCH_MAX;
+/// Samples of output history kept: three of the longest pitch periods and
+/// the sample before them (the join offsets reach back three periods from
+/// the last sample).
+const HISTORY: usize = 3 * PITCH_MAX + 1;
 /// Samples per 10 ms at 8 kHz.
 const TEN_MS: usize = 80;
 /// Samples of loss played at full level.
