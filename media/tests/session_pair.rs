@@ -237,7 +237,7 @@ fn energy(f: &InboundFrame) -> f64 {
 
 #[test]
 fn one_frame_per_tick_and_the_tone_gets_through_a_jittery_lossy_link() {
-    for codec in [Codec::Pcmu, Codec::Pcma, Codec::Gsm] {
+    for codec in [Codec::Pcmu, Codec::Pcma, Codec::Gsm, Codec::G729] {
         let link = Link {
             delay: Duration::from_millis(30),
             jitter: Duration::from_millis(40),
