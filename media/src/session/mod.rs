@@ -352,8 +352,8 @@ impl MediaSession {
     }
 
     /// Takes in a datagram received on the RTCP socket (or on the RTP
-    /// socket with rtcp-mux, where the driver tells them apart by the
-    /// second byte: 200-206 is RTCP).
+    /// socket with rtcp-mux, where [`crate::rtcp::looks_like_rtcp`] tells
+    /// the two apart).
     pub fn handle_rtcp(&mut self, now: Instant, from: SocketAddr, data: Bytes) {
         if self.closed {
             return;
