@@ -182,7 +182,6 @@ impl Scheduler {
     pub async fn tick(&self) -> Result<usize, StoreError> {
         let inner = &self.inner;
         let now = chrono::Utc::now();
-        let now_ms = now.timestamp_millis();
         let mut per_user: BTreeMap<String, Vec<(String, Arc<BatchSpec>)>> = BTreeMap::new();
         for batch in inner.store.batches_in_state("running").await? {
             let spec: BatchSpec = match serde_json::from_str(&batch.spec_json) {
@@ -209,7 +208,7 @@ impl Scheduler {
         }
         let mut started = 0;
         for (user_id, batches) in per_user {
-            started += self.claim_for_user(&user_id, &batches, now_ms).await?;
+            started += self.claim_for_user(&user_id, &batches).await?;
         }
         Ok(started)
     }
@@ -218,7 +217,6 @@ impl Scheduler {
         &self,
         user_id: &str,
         batches: &[(String, Arc<BatchSpec>)],
-        now_ms: i64,
     ) -> Result<usize, StoreError> {
         let inner = &self.inner;
         let Some(config_row) = inner.store.phone_config(user_id).await? else {
@@ -247,7 +245,6 @@ impl Scheduler {
             increment_seconds: i64::from(tariff.increment_seconds),
             node: inner.settings.node_id.clone(),
             lease_ms: i64::try_from(inner.settings.lease.as_millis()).unwrap_or(i64::MAX),
-            now: now_ms,
         };
         let outcome = inner.store.claim(&request).await?;
         if outcome.claimed.is_empty() && outcome.failed.is_empty() {
@@ -380,7 +377,11 @@ impl Scheduler {
         let now = crate::store::now_ms();
         let all = at_start && inner.store.backend() == Backend::Sqlite;
         let mut recovered = 0;
-        for call in inner.store.orphaned_calls(now, all).await? {
+        for call in inner
+            .store
+            .orphaned_calls(now, &inner.settings.node_id, all)
+            .await?
+        {
             let last_alive = call.heartbeat_at.or(call.dialing_at).unwrap_or(now);
             let talk_ms = call
                 .answered_at

@@ -181,8 +181,6 @@ pub struct ClaimRequest {
     pub node: String,
     /// Lease length (ms).
     pub lease_ms: i64,
-    /// Now (ms).
-    pub now: i64,
 }
 
 /// A claimed attempt, ready to dial.
@@ -366,6 +364,9 @@ impl Store {
         if locked.is_none() {
             return Ok(out);
         }
+        // The clock is read under the user's lock, so dial times and the one-second window are
+        // those of the claim itself, whatever delayed this pass.
+        let now = super::now_ms();
         let in_flight: i64 = sqlx::query::<Any>(&format!(
             "SELECT COUNT(*) AS n FROM calls WHERE user_id = $1 AND status IN {IN_FLIGHT}"
         ))
@@ -377,7 +378,7 @@ impl Store {
             "SELECT COUNT(*) AS n FROM calls WHERE user_id = $1 AND dialing_at > $2",
         )
         .bind(&req.user_id)
-        .bind(req.now - 1000)
+        .bind(now - 1000)
         .fetch_one(&mut *tx)
         .await?
         .try_get("n")?;
@@ -397,7 +398,7 @@ impl Store {
             req.batches.len() + 3,
             self.skip_locked()
         );
-        let mut query = sqlx::query::<Any>(&sql).bind(&req.user_id).bind(req.now);
+        let mut query = sqlx::query::<Any>(&sql).bind(&req.user_id).bind(now);
         for (batch_id, _) in &req.batches {
             query = query.bind(batch_id);
         }
@@ -421,7 +422,7 @@ impl Store {
                 "reserve",
                 Some(&id),
                 None,
-                req.now,
+                now,
             )
             .await?;
             if reserved.is_none() {
@@ -432,7 +433,7 @@ impl Store {
                     "UPDATE calls SET status = 'failed', failure_reason = 'insufficient_credits', \
                      settled = 1, ended_at = $1 WHERE id = $2 AND status = 'queued'",
                 )
-                .bind(req.now)
+                .bind(now)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -449,8 +450,8 @@ impl Store {
                  hangup_token_hash = $7 WHERE id = $8 AND status = 'queued'",
             )
             .bind(&req.node)
-            .bind(req.now + req.lease_ms)
-            .bind(req.now)
+            .bind(now + req.lease_ms)
+            .bind(now)
             .bind(reservation)
             .bind(req.rate_per_minute)
             .bind(req.increment_seconds)
@@ -466,10 +467,12 @@ impl Store {
             }
             claimed.push((id, token));
         }
-        for batch_id in &touched_batches {
-            complete_if_done(&mut tx, batch_id, req.now).await?;
-        }
         tx.commit().await?;
+        // Separately, so a claim never waits for a batch row while holding the user row.
+        for batch_id in &touched_batches {
+            let mut conn = self.pool().acquire().await?;
+            complete_if_done(&mut conn, batch_id, now).await?;
+        }
         for (id, hangup_token) in claimed {
             out.claimed.push(ClaimedCall {
                 row: self.reload(&id).await?,
@@ -530,7 +533,27 @@ impl Store {
         record: &FinalRecord,
         retry: Option<&RetryPlan>,
     ) -> Result<Option<SettleResult>, StoreError> {
+        let Some(batch_id) = sqlx::query::<Any>("SELECT batch_id FROM calls WHERE id = $1")
+            .bind(call_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get::<String, _>("batch_id"))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
         let mut tx = self.begin().await?;
+        // Lock order everywhere: batch, then call, then user (claims take only the user and
+        // skip locked calls), so concurrent settlements, cancels and claims cannot deadlock.
+        let batch_state: Option<String> = sqlx::query::<Any>(&format!(
+            "SELECT state FROM batches WHERE id = $1{}",
+            self.for_update()
+        ))
+        .bind(&batch_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("state"))
+        .transpose()?;
         let row = sqlx::query::<Any>(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE id = $1 AND settled = 0 AND status IN {IN_FLIGHT}{}",
             self.for_update()
@@ -598,13 +621,6 @@ impl Store {
         }
         let mut retry_id = None;
         if let Some(plan) = retry {
-            let batch_state: Option<String> =
-                sqlx::query::<Any>("SELECT state FROM batches WHERE id = $1")
-                    .bind(&call.batch_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get("state"))
-                    .transpose()?;
             let batch_live = matches!(batch_state.as_deref(), Some("running" | "paused"));
             if batch_live
                 && !call.hangup_requested
@@ -695,15 +711,23 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Calls in flight whose lease expired before `now` (their node is gone); with `all` set,
-    /// every call in flight (a single-node SQLite store at start).
-    pub async fn orphaned_calls(&self, now: i64, all: bool) -> Result<Vec<CallRow>, StoreError> {
+    /// Calls in flight whose lease expired before `now` (their node is gone), never those of
+    /// `own_node` (this process still runs them); with `all` set, every call in flight (a
+    /// single-node SQLite store at start, before this process placed any).
+    pub async fn orphaned_calls(
+        &self,
+        now: i64,
+        own_node: &str,
+        all: bool,
+    ) -> Result<Vec<CallRow>, StoreError> {
         let rows = sqlx::query::<Any>(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE status IN {IN_FLIGHT} AND settled = 0 \
-             AND ($1 = 1 OR lease_until IS NULL OR lease_until < $2)"
+             AND ($1 = 1 OR ((lease_until IS NULL OR lease_until < $2) \
+             AND (lease_owner IS NULL OR lease_owner <> $3)))"
         ))
         .bind(i64::from(all))
         .bind(now)
+        .bind(own_node)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(from_row).collect()

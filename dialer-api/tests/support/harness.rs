@@ -36,7 +36,7 @@ pub struct App {
 pub fn scheduler_settings() -> SchedulerSettings {
     SchedulerSettings {
         tick: Duration::from_millis(20),
-        lease: Duration::from_millis(1500),
+        lease: Duration::from_secs(3),
         ..SchedulerSettings::default()
     }
 }
@@ -309,4 +309,38 @@ pub async fn calls_of(app: &App, user: &User, batch_id: &str) -> Vec<Value> {
 /// Credits as micro-credits (exact comparisons).
 pub fn micros(credits: &Value) -> i64 {
     (credits.as_f64().expect("number") * 1e6).round() as i64
+}
+
+/// Polls `check` every 10 ms until it holds; panics with `what` after `timeout`.
+pub async fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Checks the credits invariants of a user: the ledger sums to the balance, no entry left the
+/// balance negative, and no reservation is outstanding. Returns the balance (micro-credits).
+pub async fn check_books(app: &App, user: &User) -> i64 {
+    let (status, me) = send(&app.router, Method::GET, "/v1/me", Some(&user.key), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let balance = micros(&me["balance"]);
+    assert_eq!(
+        app.store.ledger_sum(&user.id).await.expect("ledger"),
+        balance,
+        "ledger != balance"
+    );
+    let ledger = app.store.ledger(&user.id).await.expect("ledger");
+    assert!(
+        ledger.iter().all(|e| e.balance_after >= 0),
+        "a balance went negative"
+    );
+    let reserves = ledger.iter().filter(|e| e.kind == "reserve").count();
+    let settles = ledger.iter().filter(|e| e.kind == "settle").count();
+    assert_eq!(reserves, settles, "a reservation was never settled");
+    balance
 }
