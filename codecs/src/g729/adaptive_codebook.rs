@@ -41,24 +41,33 @@ pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
         .max()
         .unwrap_or(0);
     let mut exact = 2 * peak * coef_abs <= i32::MAX as i64;
+    // The 20 taps over the contiguous window exc[x1 - 9 ..= x1 + 10].
+    let mut taps = [0i32; 20];
+    for i in 0..10 {
+        taps[9 - i] = c1[i] as i32;
+        taps[10 + i] = c2[i] as i32;
+    }
     for j in 0..L_SUBFR {
         let x1 = base + j;
-        let past = &exc[x1 - 9..=x1];
-        let future = &exc[x1 + 1..x1 + 11];
-        let s = if exact {
-            let mut sum = 0i32;
-            for i in 0..10 {
-                sum +=
-                    2 * (past[9 - i] as i32 * c1[i] as i32) + 2 * (future[i] as i32 * c2[i] as i32);
+        let window = <&[i16; 20]>::try_from(&exc[x1 - 9..x1 + 11]);
+        let s = match window {
+            Ok(w) if exact => {
+                let mut sum = 0i32;
+                for k in 0..20 {
+                    sum += taps[k] * w[k] as i32;
+                }
+                2 * sum
             }
-            sum
-        } else {
-            let mut s = 0i32;
-            for i in 0..10 {
-                s = l_mac(s, past[9 - i], c1[i]);
-                s = l_mac(s, future[i], c2[i]);
+            _ => {
+                let past = &exc[x1 - 9..=x1];
+                let future = &exc[x1 + 1..x1 + 11];
+                let mut s = 0i32;
+                for i in 0..10 {
+                    s = l_mac(s, past[9 - i], c1[i]);
+                    s = l_mac(s, future[i], c2[i]);
+                }
+                s
             }
-            s
         };
         let v = round(s);
         exc[start + j] = v;

@@ -18,24 +18,30 @@ pub fn syn_filt(
     let mut buf = [0i16; 80 + M];
     buf[..M].copy_from_slice(mem);
     let mut overflow = false;
-    // Outputs are 16-bit, so with |a0| * peak(x) + sum(|a1..aM|) * 32768
-    // (doubled) within 32 bits no accumulation can saturate.
+    // While |a0| * peak(x) + sum(|a1..aM|) * peak(history) (doubled) stays
+    // within 32 bits no accumulation can saturate; the history peak grows
+    // as outputs are written.
     let feedback: i64 = a[1..].iter().map(|&c| (c as i64).abs()).sum();
     let input_peak = x[..n]
         .iter()
         .map(|v| v.unsigned_abs() as i64)
         .max()
         .unwrap_or(0);
-    let fast = 2 * ((a[0] as i64).abs() * input_peak + feedback * 32768) <= i32::MAX as i64;
+    let direct = (a[0] as i64).abs() * input_peak;
+    let mut hist_peak = mem
+        .iter()
+        .map(|v| v.unsigned_abs() as i64)
+        .max()
+        .unwrap_or(0);
+    let mut fast = 2 * (direct + feedback * hist_peak) <= i32::MAX as i64;
     // The feedback taps reversed, to pair with the history oldest first.
     let mut rev = [0i32; M];
     for j in 0..M {
         rev[j] = a[M - j] as i32;
     }
     for i in 0..n {
-        let acc = if fast {
-            let mut hist = [0i16; M];
-            hist.copy_from_slice(&buf[i..i + M]);
+        let hist = <&[i16; M]>::try_from(&buf[i..i + M]);
+        let acc = if let (true, Ok(hist)) = (fast, hist) {
             let mut fb = 0i32;
             for j in 0..M {
                 fb += rev[j] * hist[j] as i32;
@@ -55,6 +61,10 @@ pub fn syn_filt(
         let v = round(sat32(shifted));
         buf[M + i] = v;
         y[i] = v;
+        if v.unsigned_abs() as i64 > hist_peak {
+            hist_peak = v.unsigned_abs() as i64;
+            fast = 2 * (direct + feedback * hist_peak) <= i32::MAX as i64;
+        }
     }
     if update && n >= M {
         mem.copy_from_slice(&buf[n..n + M]);
@@ -68,21 +78,26 @@ pub fn residu(a: &[i16; M + 1], x: &[i16], y: &mut [i16]) {
     let len = y.len().min(x.len().saturating_sub(M));
     let coef_abs: i64 = a.iter().map(|&c| (c as i64).abs()).sum();
     let fast = sums_fit(1, coef_abs as u64, peak(&x[..M + len]));
-    for i in 0..len {
-        let s = if fast {
-            let mut win = [0i16; M + 1];
-            win.copy_from_slice(&x[i..=M + i]);
-            let mut s = 0i32;
-            for j in 0..=M {
-                s += a[M - j] as i32 * win[j] as i32;
+    let mut rev = [0i32; M + 1];
+    for (r, &c) in rev.iter_mut().zip(a.iter().rev()) {
+        *r = c as i32;
+    }
+    for (i, win) in x.windows(M + 1).take(len).enumerate() {
+        let s = match <&[i16; M + 1]>::try_from(win) {
+            Ok(w) if fast => {
+                let mut s = 0i32;
+                for j in 0..=M {
+                    s += rev[j] * w[j] as i32;
+                }
+                2 * s
             }
-            2 * s
-        } else {
-            let mut s = l_mult(x[M + i], a[0]);
-            for j in 1..=M {
-                s = l_mac(s, a[j], x[M + i - j]);
+            _ => {
+                let mut s = l_mult(x[M + i], a[0]);
+                for j in 1..=M {
+                    s = l_mac(s, a[j], x[M + i - j]);
+                }
+                s
             }
-            s
         };
         y[i] = round(l_shl(s, 3));
     }

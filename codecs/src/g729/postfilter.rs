@@ -91,8 +91,18 @@ impl PostFilter {
         let scal = &self.scal_res2;
         let mut cor_max = i32::MIN;
         let mut t0 = t0_min as usize;
+        let fast = sums_fit(
+            L_SUBFR,
+            peak(&scal[HIST - (t0_max.max(1) as usize).min(HIST)..]),
+            peak(&scal[HIST..]),
+        );
         for t in t0_min.max(1) as usize..=(t0_max.max(1) as usize).min(HIST) {
-            let corr = mac_dot(0, &scal[HIST..], &scal[HIST - t..HIST - t + L_SUBFR]);
+            let delayed = &scal[HIST - t..HIST - t + L_SUBFR];
+            let corr = if fast {
+                dot_fast(&scal[HIST..], delayed)
+            } else {
+                mac_dot(0, &scal[HIST..], delayed)
+            };
             if l_sub(corr, cor_max) > 0 {
                 cor_max = corr;
                 t0 = t;
