@@ -182,6 +182,14 @@ pub enum ConfigError {
     /// A timer value of zero.
     #[error("{0} must be greater than zero")]
     ZeroDuration(&'static str),
+    /// A timer value beyond any sensible setting.
+    #[error("{field} must be at most {max:?}")]
+    TooLong {
+        /// Which field.
+        field: &'static str,
+        /// The largest value accepted.
+        max: std::time::Duration,
+    },
 }
 
 fn printable(field: &'static str, value: &str) -> Result<(), ConfigError> {

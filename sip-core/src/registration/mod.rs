@@ -309,7 +309,7 @@ impl Registration {
                     .retry_after()
                     .ok()
                     .flatten()
-                    .map(|r| Duration::from_secs(u64::from(r.delta)));
+                    .map(|r| Duration::from_secs(u64::from(r.delta).min(86_400)));
                 self.proxy_failed(
                     cx,
                     att.kind,
