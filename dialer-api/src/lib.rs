@@ -8,5 +8,6 @@ pub mod handler;
 pub mod api;
 pub mod billing;
 pub mod scheduler;
+pub mod sim;
 pub mod store;
 pub mod webhook;

@@ -3,6 +3,8 @@
 mod batch;
 mod check_config;
 mod serve;
+mod sim_trunk;
+mod stop_signal;
 mod transcode;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,8 @@ enum Command {
     Batch(batch::BatchCommand),
     /// Convert audio between wav, pcm16, pcmu, pcma, gsm and g729 (prompts, payload dumps).
     Transcode(transcode::TranscodeArgs),
+    /// Run a SIP trunk simulator (registrar and answering callee) on loopback.
+    SimTrunk(Box<sim_trunk::SimTrunkArgs>),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -37,5 +41,6 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Batch(command) => batch::run(&command),
         Command::Transcode(args) => transcode::run(args),
+        Command::SimTrunk(args) => sim_trunk::run(&args),
     }
 }
