@@ -23,7 +23,7 @@ pub use name_addr::{Contact, NameAddr};
 pub use reason::Reason;
 pub use retry_after::RetryAfter;
 pub use session_expires::{Refresher, SessionExpires};
-pub use via::{Transport, Via};
+pub use via::{MAGIC_COOKIE, Transport, Via};
 pub use warning::Warning;
 
 use crate::error::ParseError;

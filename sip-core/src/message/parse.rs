@@ -129,7 +129,11 @@ pub(crate) fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
         None => buf.slice(body_start..),
     };
 
-    if start_line.len() >= 4 && start_line[..4].eq_ignore_ascii_case("SIP/") {
+    if start_line
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    {
         let (version, status, reason) = parse_status_line(&head, start_line)?;
         Ok(Message::Response(Response {
             version,
@@ -249,6 +253,12 @@ fn parse_status_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multibyte_start_line_is_an_error_not_a_panic() {
+        let r = parse_message(Bytes::from("O\u{2b3ce}ourc2 3aee@x8923 OPTION\r\n\r\n"));
+        assert!(matches!(r, Err(ParseError::StartLine(_))), "{r:?}");
+    }
 
     #[test]
     fn unfolds() {

@@ -31,7 +31,8 @@ fn bad(e: ParseError) -> Rejection {
 /// 8. a body whose type is not in `policy`: 415 (a body without Content-Type: 400);
 /// 9. an INVITE whose Accept excludes `application/sdp`: 406.
 ///
-/// Max-Forwards may be absent (RFC 2543 requests, RFC 4475 3.4.1).
+/// Max-Forwards may be absent (RFC 2543 requests, RFC 4475 3.4.1). An ACK
+/// that fails is dropped, never answered (RFC 3261 17.1.1.3).
 pub fn validate_request(req: &Request, policy: &UaPolicy) -> Result<(), Rejection> {
     if req.version != Version::SIP_2_0 {
         return Err(Rejection::new(
