@@ -8,7 +8,6 @@
 //!   credentials cache;
 //! - [`sdp`]: session descriptions and the offer/answer of one audio
 //!   stream;
-//! - [`ids`]: branches, tags and Call-IDs from an injected RNG;
 //! - [`validate`]: the checks a UA runs on a received request before acting
 //!   on it, each failure carrying the status to answer;
 //! - [`transaction`]: RFC 3261 client and server transactions with their
@@ -24,7 +23,6 @@ pub mod dialog;
 pub mod endpoint;
 pub mod error;
 pub mod header;
-pub mod ids;
 pub mod message;
 pub mod params;
 pub(crate) mod registration;
