@@ -228,3 +228,4 @@ pub fn reports(events: &[SimEvent]) -> Vec<&CallReport> {
         })
         .collect()
 }
+pub mod uac;
