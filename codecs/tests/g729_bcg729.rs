@@ -166,7 +166,7 @@ fn share(same: usize, total: usize) -> f64 {
 /// Measures and pins bit-exactness: encoder bytes equal to bcg729's frame
 /// for frame, and decoder PCM equal frame for frame (clean and with
 /// erasures). The floors are the figures measured when this was written
-/// (2.3%, 17.1% and 4.9% of 2346 frames), rounded down a little because
+/// (2.2%, 17.1% and 17.6% of 2346 frames), rounded down a little because
 /// the espeak-ng speech varies slightly from run to run.
 #[test]
 fn bit_exactness_is_measured_and_pinned() {
@@ -216,4 +216,4 @@ fn bit_exactness_is_measured_and_pinned() {
 
 const ENCODER_FLOOR: f64 = 2.0;
 const DECODER_FLOOR: f64 = 17.0;
-const ERASURE_FLOOR: f64 = 4.5;
+const ERASURE_FLOOR: f64 = 17.0;

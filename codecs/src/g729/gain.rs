@@ -60,7 +60,7 @@ pub fn update_erasure(past: &mut PastEnergies) {
 pub fn code_gain(l_gbk12: i32, gcode0: i16, exp_gcode0: i16) -> i16 {
     let tmp = extract_l(l_shr(l_gbk12, 1));
     let l = l_mult(tmp, gcode0);
-    extract_h(l_shl(l, add(negate(exp_gcode0), 4)))
+    round(l_shl(l, add(negate(exp_gcode0), 4)))
 }
 
 /// Decodes the 7-bit gain index (GA in bits 6..4, GB in 3..0): returns
@@ -88,8 +88,8 @@ pub fn mix_excitation(exc: &mut [i16], code: &[i16; L_SUBFR], gp: i16, gc: i16) 
 /// Gains for an erased subframe: attenuated previous gains.
 pub fn conceal(gain_pitch: i16, gain_code: i16, past: &mut PastEnergies) -> (i16, i16) {
     let mut gp = mult(gain_pitch, 29491);
-    if gp > 29491 {
-        gp = 29491;
+    if gp > 14746 {
+        gp = 14746;
     }
     let gc = mult(gain_code, 32111);
     update_erasure(past);
