@@ -7,6 +7,7 @@ pub mod handler;
 
 pub mod api;
 pub mod billing;
+pub mod echo_bot;
 pub mod scheduler;
 pub mod sim;
 pub mod store;

@@ -2,6 +2,7 @@
 
 mod batch;
 mod check_config;
+mod echo_bot;
 mod serve;
 mod sim_trunk;
 mod stop_signal;
@@ -31,6 +32,8 @@ enum Command {
     Transcode(transcode::TranscodeArgs),
     /// Run a SIP trunk simulator (registrar and answering callee) on loopback.
     SimTrunk(Box<sim_trunk::SimTrunkArgs>),
+    /// Run a demo AI handler (Twilio Media Streams): greets, repeats what it hears, hangs up.
+    EchoBot(echo_bot::EchoBotArgs),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -42,5 +45,6 @@ pub fn run() -> ExitCode {
         Command::Batch(command) => batch::run(&command),
         Command::Transcode(args) => transcode::run(args),
         Command::SimTrunk(args) => sim_trunk::run(&args),
+        Command::EchoBot(args) => echo_bot::run(&args),
     }
 }
