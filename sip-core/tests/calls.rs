@@ -654,3 +654,79 @@ fn unused_secondary_is_not_touched() {
     sim.run_until(Duration::from_secs(2));
     assert!(sim.net.transcript.iter().all(|s| s.to != addr(SECONDARY)));
 }
+
+#[test]
+fn record_route_becomes_the_route_of_in_dialog_requests() {
+    let mut sim = sim_with(single_proxy(), 26);
+    sim.peer(PRIMARY).uas.record_route =
+        Some("<sip:edge2.example.com;lr>, <sip:edge1.example.com;lr>");
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(1));
+    sim.command(Command::Hangup { call: CALL });
+    sim.run_for(Duration::from_secs(1));
+    for prefix in ["ACK", "BYE"] {
+        let (_, req) = &sent(&sim, prefix)[0];
+        let routes: Vec<String> = req
+            .headers
+            .routes()
+            .unwrap()
+            .iter()
+            .map(|r| r.uri.to_string())
+            .collect();
+        assert_eq!(
+            routes,
+            vec!["sip:edge1.example.com;lr", "sip:edge2.example.com;lr"],
+            "{prefix}: Record-Route reversed"
+        );
+        assert_eq!(req.uri.to_string(), "sip:uas@192.0.2.1:5060");
+    }
+    assert!(
+        sim.net
+            .sent_by(sim.ep_addr, "BYE")
+            .iter()
+            .all(|s| s.to == addr(PRIMARY))
+    );
+}
+
+#[test]
+fn unanswered_bye_ends_the_call_after_timer_f() {
+    let mut sim = sim_with(single_proxy(), 27);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(1));
+    sim.peer(PRIMARY).silent = true;
+    sim.command(Command::Bye { call: CALL });
+    // Hangup while the BYE is pending is not an error.
+    sim.command(Command::Hangup { call: CALL });
+    sim.run_until(Duration::from_secs(60));
+    assert_eq!(sent(&sim, "BYE").len(), 11, "retransmitted until Timer F");
+    let (at, last) = sim.call_events(CALL).pop().unwrap();
+    assert_eq!(last, CallEvent::Ended(CallEnd::LocalHangup));
+    assert_eq!(at, secs(33.0));
+    // Once its INVITE transaction is over too, the call is forgotten.
+    let now = sim.now;
+    assert_eq!(
+        sim.ep.handle_input(sip_core::endpoint::Input::Command {
+            now,
+            command: Command::Hangup { call: CALL },
+        }),
+        Err(sip_core::endpoint::InputError::UnknownCall(CALL))
+    );
+}
+
+#[test]
+fn service_unavailable_reports_retry_after() {
+    let mut sim = sim_with(single_proxy(), 28);
+    sim.peer(PRIMARY).uas.script = vec![Step::new(0, 503, false)];
+    sim.peer(PRIMARY).uas.retry_after = Some(120);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(1));
+    let end = ended(&sim).unwrap();
+    assert!(matches!(
+        end,
+        CallEnd::Rejected { status, retry_after: Some(120), .. } if status == StatusCode::SERVICE_UNAVAILABLE
+    ));
+    assert_eq!(
+        end.to_string(),
+        "call rejected: 503 Service Unavailable from sip1.example.com (retry after 120 s)"
+    );
+}

@@ -84,6 +84,8 @@ pub struct Uas {
     pub answer_in_dialog: bool,
     /// Demand proxy credentials (407) for (user, password) on INVITE.
     pub proxy_auth: Option<(String, String)>,
+    /// Retry-After on failure responses.
+    pub retry_after: Option<u32>,
 }
 
 impl Default for Uas {
@@ -101,6 +103,7 @@ impl Default for Uas {
             record_route: None,
             answer_in_dialog: true,
             proxy_auth: None,
+            retry_after: None,
         }
     }
 }
@@ -190,10 +193,14 @@ impl Peer {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = now;
+        self.layer.handle_timeout(now);
         if self.silent {
+            // A dead proxy: its timers run down, nothing leaves it.
+            self.scheduled.retain(|(at, ..)| *at > now);
+            self.drain();
+            self.out.clear();
             return;
         }
-        self.layer.handle_timeout(now);
         let due: Vec<_> = self
             .scheduled
             .iter()
@@ -456,6 +463,9 @@ impl Peer {
             if let Some(rr) = self.uas.record_route {
                 r.headers.push(HeaderName::RecordRoute, rr);
             }
+        }
+        if let (300.., Some(secs)) = (step.status, self.uas.retry_after) {
+            r.headers.push(HeaderName::RetryAfter, secs.to_string());
         }
         if (200..300).contains(&step.status) {
             let allow = if self.uas.allow_update {

@@ -57,6 +57,8 @@ pub struct Sim {
     pub events: Vec<(Duration, Event)>,
     pub peers: Vec<Peer>,
     ep_deadline: Option<Instant>,
+    /// Steps taken without the clock moving (a stuck deadline loops forever).
+    still: u32,
 }
 
 impl Sim {
@@ -81,6 +83,7 @@ impl Sim {
             events: Vec::new(),
             peers,
             ep_deadline: None,
+            still: 0,
         };
         sim.flush();
         sim
@@ -141,6 +144,17 @@ impl Sim {
         };
         if next > limit {
             return false;
+        }
+        if next <= self.now {
+            self.still += 1;
+            assert!(
+                self.still < 100_000,
+                "no progress at {:?}\n{}",
+                self.elapsed(),
+                self.net.dump()
+            );
+        } else {
+            self.still = 0;
         }
         self.now = self.now.max(next);
         let now = self.now;
