@@ -358,3 +358,13 @@ impl Endpoint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The driver moves the endpoint into a task: it must be `Send`.
+    #[test]
+    fn endpoint_is_send() {
+        fn must_be_send<T: Send>() {}
+        must_be_send::<super::Endpoint>();
+    }
+}

@@ -76,7 +76,8 @@ pub enum RegistrationEvent {
         /// When the next attempt starts (`None`: trying the next proxy now).
         retry_in: Option<Duration>,
     },
-    /// Switched to another proxy after a failure, or back to the primary.
+    /// The proxy failed: now trying the next one. (Returning to the primary
+    /// shows as `Registered` with the primary.)
     FailedOver {
         /// The proxy left.
         from: String,

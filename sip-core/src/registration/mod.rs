@@ -525,9 +525,6 @@ impl Registration {
                 }
                 Timer::PrimaryRetry => match (self.bound, &self.attempt) {
                     (Some(b), None) if b.proxy != 0 => {
-                        let from = Self::host(cx, b.proxy);
-                        let to = Self::host(cx, 0);
-                        Self::emit(cx, RegistrationEvent::FailedOver { from, to });
                         self.send(cx, Kind::Probe, 0, expires, 0);
                     }
                     (Some(b), Some(_)) if b.proxy != 0 => {
