@@ -3,6 +3,7 @@
 //! fuzz targets.
 
 pub mod config;
+pub mod engine;
 pub mod handler;
 
 pub mod api;

@@ -1,8 +1,10 @@
 //! Command-line interface: one module per subcommand.
 
 mod batch;
+mod call;
 mod check_config;
 mod echo_bot;
+mod register;
 mod serve;
 mod sim_trunk;
 mod stop_signal;
@@ -28,6 +30,10 @@ enum Command {
     /// Submit batches and watch their progress through the API.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Register with a trunk, print the outcome, un-register.
+    Register(register::RegisterArgs),
+    /// Place one call through a trunk, bridge it to an AI handler, print a JSON report.
+    Call(call::CallArgs),
     /// Convert audio between wav, pcm16, pcmu, pcma, gsm and g729 (prompts, payload dumps).
     Transcode(transcode::TranscodeArgs),
     /// Run a SIP trunk simulator (registrar and answering callee) on loopback.
@@ -46,5 +52,7 @@ pub fn run() -> ExitCode {
         Command::Transcode(args) => transcode::run(args),
         Command::SimTrunk(args) => sim_trunk::run(&args),
         Command::EchoBot(args) => echo_bot::run(&args),
+        Command::Register(args) => register::run(&args),
+        Command::Call(args) => call::run(&args),
     }
 }

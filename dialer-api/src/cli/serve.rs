@@ -4,6 +4,7 @@ use clap::Args;
 use dialer_api::api::ApiPolicy;
 use dialer_api::api::server::{ServiceSettings, serve};
 use dialer_api::config::Config;
+use dialer_api::engine::{Engine, EngineSettings};
 use dialer_api::scheduler::{CallEngine, SchedulerSettings};
 use dialer_api::store::secrets::SecretBox;
 use dialer_api::webhook::WebhookSettings;
@@ -18,12 +19,6 @@ pub struct ServeArgs {
     /// Configuration file (TOML); `TRUNKLINE_SECTION__KEY` variables override it.
     #[arg(long)]
     config: PathBuf,
-}
-
-/// The call engine this build dials through; `None` while no engine is built in, in which case
-/// the API stores users, trunks and batches but nothing is dialed (the log says so at start).
-fn call_engine(_config: &Config) -> Option<Arc<dyn CallEngine>> {
-    None
 }
 
 async fn stop_signal() {
@@ -93,7 +88,6 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         webhooks: WebhookSettings::default(),
         shutdown_grace: Duration::from_secs(30),
     };
-    let engine = call_engine(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -101,11 +95,25 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(settings, engine, stop_signal())) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
+    runtime.block_on(async {
+        // The call engine: one SIP socket for every user's trunk.
+        let engine = match Engine::start(EngineSettings::from_config(&config)).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let dialer: Arc<dyn CallEngine> = Arc::new(engine.clone());
+        let result = serve(settings, Some(dialer), stop_signal()).await;
+        // Calls were hung up by the scheduler; un-REGISTER every trunk.
+        engine.shutdown().await;
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
         }
-    }
+    })
 }

@@ -1,5 +1,5 @@
-//! Waiting for Ctrl-C or SIGTERM, for the long-running test peers
-//! (`sim-trunk`, `echo-bot`).
+//! Waiting for Ctrl-C or SIGTERM, for the long-running commands
+//! (`sim-trunk`, `echo-bot`, `call`).
 
 /// Resolves on Ctrl-C or SIGTERM (never, if neither can be listened for).
 pub(crate) async fn stop_signal() {
