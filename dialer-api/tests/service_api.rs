@@ -19,6 +19,11 @@ fn engine() -> std::sync::Arc<ScriptedEngine> {
 async fn users_credits_and_auth() {
     for db in db::all().await {
         let app = app(&db, engine(), false).await;
+        let journal = app.store.sqlite_journal_mode().await.unwrap();
+        match db.backend {
+            "sqlite" => assert_eq!(journal.as_deref(), Some("wal")),
+            _ => assert_eq!(journal, None),
+        }
         let r = &app.router;
         let (s, b) = send(r, Method::POST, "/v1/users", None, Some(&json!({}))).await;
         assert_eq!(
