@@ -140,26 +140,26 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
     }
     let record = final_record(&outcome);
     let plan = retry_plan(&context.spec);
+    // The slot is freed only by settlement, so it is retried until the database answers
+    // (this node's own calls are never recovered by its sweep while it runs).
     let mut delay = Duration::from_millis(100);
-    let mut settled = None;
-    for attempt in 1..=8 {
+    let mut attempt = 0u32;
+    let settled = loop {
+        attempt += 1;
         match store
             .settle(&call.id, Some(&node), &record, Some(&plan))
             .await
         {
-            Ok(result) => {
-                settled = Some(result);
-                break;
-            }
+            Ok(result) => break result,
             Err(e) => {
                 tracing::warn!(call = %call.id, attempt, error = %e, "settlement failed; retrying");
                 tokio::time::sleep(delay).await;
-                delay = delay.saturating_mul(2);
+                delay = delay.saturating_mul(2).min(Duration::from_secs(5));
             }
         }
-    }
+    };
     match settled {
-        Some(Some(result)) => {
+        Some(result) => {
             scheduler
                 .metrics()
                 .call_ended(&record.status, record.loss, record.jitter_ms);
@@ -167,13 +167,9 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
                 w.push(event(&result.call));
             }
         }
-        Some(None) => {
+        None => {
             tracing::warn!(call = %call.id, "call was settled elsewhere (lease lost); outcome dropped")
         }
-        None => tracing::error!(
-            call = %call.id,
-            "settlement kept failing; the lease will expire and recovery will settle it"
-        ),
     }
     scheduler.call_finished(&call.id);
 }

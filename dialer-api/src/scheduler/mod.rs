@@ -251,6 +251,10 @@ impl Scheduler {
             return Ok(0);
         }
         let Some(user) = inner.store.user(user_id).await? else {
+            for claimed in &outcome.claimed {
+                self.settle_unplaceable(&claimed.row, None, "the user no longer exists")
+                    .await;
+            }
             return Ok(0);
         };
         let webhook_secret = inner.secrets.open(&user.webhook_secret_enc).ok();
@@ -275,12 +279,14 @@ impl Scheduler {
         let mut started = 0;
         for claimed in outcome.claimed {
             let Some(spec) = spec_of(&claimed.row.batch_id) else {
+                self.settle_unplaceable(&claimed.row, None, "the batch settings could not be read")
+                    .await;
                 continue;
             };
             let Ok(password) = password.clone() else {
                 self.settle_unplaceable(
                     &claimed.row,
-                    &spec,
+                    Some(&spec),
                     "the trunk password cannot be decrypted: check security.secret_key",
                 )
                 .await;
@@ -318,18 +324,19 @@ impl Scheduler {
         Ok(started)
     }
 
-    async fn settle_unplaceable(&self, call: &CallRow, spec: &BatchSpec, reason: &str) {
+    /// Settles a claimed attempt that cannot be handed to the engine as `failed` with `reason`.
+    async fn settle_unplaceable(&self, call: &CallRow, spec: Option<&BatchSpec>, reason: &str) {
         let record = FinalRecord {
             status: "failed".into(),
             failure_reason: Some(reason.to_owned()),
             ended_at: crate::store::now_ms(),
             ..FinalRecord::default()
         };
-        let plan = retry_plan(spec);
+        let plan = spec.map(retry_plan);
         if let Err(e) = self
             .inner
             .store
-            .settle(&call.id, Some(self.node_id()), &record, Some(&plan))
+            .settle(&call.id, Some(self.node_id()), &record, plan.as_ref())
             .await
         {
             tracing::error!(call = %call.id, error = %e, "cannot settle an unplaceable call");
