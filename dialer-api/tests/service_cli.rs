@@ -24,11 +24,15 @@ fn free_port() -> u16 {
 async fn serve_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let sip_port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port");
     let config = dir.path().join("trunkline.toml");
     std::fs::write(
         &config,
         format!(
-            "[http]\nbind = \"127.0.0.1:{port}\"\n[storage]\nurl = \"sqlite://{}\"\n[auth]\nadmin_token = \"{ADMIN}\"\n",
+            "[sip]\nbind = \"127.0.0.1:{sip_port}\"\n[http]\nbind = \"127.0.0.1:{port}\"\n[storage]\nurl = \"sqlite://{}\"\n[auth]\nadmin_token = \"{ADMIN}\"\n",
             dir.path().join("t.db").display()
         ),
     )
@@ -66,7 +70,7 @@ async fn serve_answers_and_stops_on_sigterm() {
     }
     let health = health.expect("serve answered /health");
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["engine"], false);
+    assert_eq!(health["engine"], true);
     let created = http
         .post(format!("{base}/v1/users"))
         .bearer_auth(ADMIN)
