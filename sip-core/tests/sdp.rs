@@ -135,6 +135,52 @@ fn rejected_or_missing_audio() {
     assert_eq!(SdpError::NoAudio.status(), StatusCode::NOT_ACCEPTABLE_HERE);
 }
 
+#[test]
+fn answer_keeps_every_offered_stream_and_rejects_the_others() {
+    // RFC 3264 section 6: the answer has exactly as many m= lines as the
+    // offer, in the same order; streams we do not take get port 0.
+    let offer = sdp("v=0\no=- 1 1 IN IP4 h\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\n\
+         m=video 5000 RTP/AVP 31\nm=audio 0 RTP/AVP 8\nm=audio 30000 RTP/AVP 0 101\n\
+         a=rtpmap:101 telephone-event/8000\nm=application 6000 TCP/MSRP *\n");
+    let (answer, n) = local().answer(&offer).unwrap();
+    let lines: Vec<_> = answer
+        .media
+        .iter()
+        .map(|m| (m.media.as_str(), m.port, m.proto.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("video", 0, "RTP/AVP"),
+            ("audio", 0, "RTP/AVP"),
+            ("audio", 40000, "RTP/AVP"),
+            ("application", 0, "TCP/MSRP"),
+        ]
+    );
+    assert!(answer.media.iter().all(|m| !m.formats.is_empty()));
+    assert_eq!(answer.media[2].formats, vec!["0", "101"]);
+    assert_eq!(
+        n.remote_rtp,
+        "203.0.113.5:30000".parse::<SocketAddr>().unwrap()
+    );
+    let reparsed = SessionDescription::parse(answer.to_text().as_bytes()).unwrap();
+    assert_eq!(reparsed, answer);
+    // The answer to our own offer is read from the same audio stream.
+    assert_eq!(local().negotiate_answer(&offer).unwrap(), n);
+}
+
+#[test]
+fn payload_types_above_127_are_not_rtp_formats() {
+    let offer = sdp("v=0\no=- 1 1 IN IP4 h\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\n\
+         m=audio 30000 RTP/AVP 200 0\na=rtpmap:200 PCMA/8000\n");
+    let ours = LocalMedia {
+        codecs: vec![Codec::pcma(), Codec::pcmu()],
+        ..local()
+    };
+    let n = ours.negotiate_answer(&offer).unwrap();
+    assert_eq!((n.codec.name.as_str(), n.codec.payload_type), ("PCMU", 0));
+}
+
 fn reoffer(direction: &str, address: &str) -> SessionDescription {
     sdp(&format!(
         "v=0\no=trunk 1 2 IN IP4 203.0.113.5\ns=-\nc=IN IP4 {address}\nt=0 0\nm=audio 30000 RTP/AVP 8 101\n\

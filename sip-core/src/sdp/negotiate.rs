@@ -123,7 +123,7 @@ impl LocalMedia {
             .join(",")
     }
 
-    fn session(&self, media: MediaDescription) -> SessionDescription {
+    fn session(&self, media: Vec<MediaDescription>) -> SessionDescription {
         let conn = Connection::from_ip(self.address);
         SessionDescription {
             origin: Origin {
@@ -138,7 +138,7 @@ impl LocalMedia {
             times: vec!["0 0".into()],
             other_lines: Vec::new(),
             attributes: Vec::new(),
-            media: vec![media],
+            media,
         }
     }
 
@@ -173,7 +173,7 @@ impl LocalMedia {
         if let Some(pt) = self.telephone_event {
             codecs.push(Codec::telephone_event(pt));
         }
-        self.session(self.audio_section(&codecs, self.direction))
+        self.session(vec![self.audio_section(&codecs, self.direction)])
     }
 
     /// Reads the answer to our offer: the first of our codecs the answer
@@ -200,7 +200,10 @@ impl LocalMedia {
     /// resume or a codec change): our most preferred codec the offer lists,
     /// with the offerer's payload type numbers; telephone-event if offered;
     /// the direction from [`Direction::answer_to`] (a `c=0.0.0.0` offer
-    /// counts as not receiving). Returns the answer and what was agreed.
+    /// counts as not receiving). The answer has one `m=` line per offered
+    /// stream, in the offer's order (RFC 3264 section 6): the first audio
+    /// stream with a non-zero port is taken, every other one is refused
+    /// with port 0. Returns the answer and what was agreed.
     pub fn answer(
         &self,
         offer: &SessionDescription,
@@ -233,7 +236,19 @@ impl LocalMedia {
             codecs.push(Codec::telephone_event(te.payload_type));
         }
         let direction = self.direction.answer_to(remote.effective_direction());
-        let answer = self.session(self.audio_section(&codecs, direction));
+        let media = offer
+            .media
+            .iter()
+            .enumerate()
+            .map(|(index, m)| {
+                if index == remote.index {
+                    self.audio_section(&codecs, direction)
+                } else {
+                    refused(m)
+                }
+            })
+            .collect();
+        let answer = self.session(media);
         let negotiated = remote.negotiated(theirs.clone(), self.telephone_event.is_some());
         Ok((answer, negotiated))
     }
@@ -258,8 +273,25 @@ pub struct NegotiatedMedia {
     pub ptime: Option<u32>,
 }
 
+/// The answer's `m=` line for an offered stream we do not take: the same
+/// media and transport with port 0 (RFC 3264 section 6).
+fn refused(offered: &MediaDescription) -> MediaDescription {
+    MediaDescription {
+        media: offered.media.clone(),
+        port: 0,
+        port_count: None,
+        proto: offered.proto.clone(),
+        formats: offered.formats.clone(),
+        connection: None,
+        other_lines: Vec::new(),
+        attributes: Vec::new(),
+    }
+}
+
 /// The audio section of a peer's SDP, read once.
 struct RemoteAudio {
+    /// Position of the section among the `m=` lines.
+    index: usize,
     codecs: Vec<Codec>,
     ip: IpAddr,
     hold_address: bool,
@@ -270,15 +302,21 @@ struct RemoteAudio {
 }
 
 impl RemoteAudio {
+    /// Reads the first audio section with a non-zero port.
     fn read(sdp: &SessionDescription) -> Result<RemoteAudio, SdpError> {
-        let m = sdp
+        let is_audio = |m: &&MediaDescription| m.media.eq_ignore_ascii_case("audio");
+        let (index, m) = match sdp
             .media
             .iter()
-            .find(|m| m.media.eq_ignore_ascii_case("audio"))
-            .ok_or(SdpError::NoAudio)?;
-        if m.port == 0 {
-            return Err(SdpError::AudioRejected);
-        }
+            .enumerate()
+            .find(|(_, m)| is_audio(m) && m.port != 0)
+        {
+            Some(found) => found,
+            None if sdp.media.iter().any(|m| is_audio(&m)) => {
+                return Err(SdpError::AudioRejected);
+            }
+            None => return Err(SdpError::NoAudio),
+        };
         let conn = m
             .connection
             .as_ref()
@@ -289,6 +327,7 @@ impl RemoteAudio {
             .formats
             .iter()
             .filter_map(|f| f.parse::<u8>().ok())
+            .filter(|&pt| pt <= 127)
             .filter_map(|pt| remote_codec(m, pt))
             .collect();
         let rtcp = m.attribute_values("rtcp").next().and_then(|v| {
@@ -305,6 +344,7 @@ impl RemoteAudio {
             .chain(sdp.attribute_values("ptime"))
             .find_map(|p| p.trim().parse().ok());
         Ok(RemoteAudio {
+            index,
             codecs,
             ip,
             hold_address: conn.is_hold(),
