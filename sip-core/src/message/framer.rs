@@ -83,11 +83,18 @@ fn find_head_end(b: &[u8]) -> Option<usize> {
     None
 }
 
-/// The Content-Length of a header section (all lines must agree).
+/// The Content-Length of a header section (all lines must agree; a value
+/// folded over several lines counts as one value).
 fn content_length(head: &[u8]) -> Result<usize, ParseError> {
+    let is_continuation = |line: &&[u8]| line.first().is_some_and(|&c| is_wsp(c));
+    let text = |bytes: &[u8]| -> Result<String, ParseError> {
+        let s = std::str::from_utf8(bytes).map_err(|_| ParseError::NotUtf8)?;
+        Ok(trim_wsp(s.trim_end_matches('\r')).to_owned())
+    };
     let mut found: Option<usize> = None;
-    for line in head.split(|&c| c == b'\n').skip(1) {
-        if line.first().is_some_and(|&c| is_wsp(c)) {
+    let mut lines = head.split(|&c| c == b'\n').skip(1).peekable();
+    while let Some(line) = lines.next() {
+        if is_continuation(&line) {
             continue;
         }
         let Some(colon) = line.iter().position(|&c| c == b':') else {
@@ -98,9 +105,15 @@ fn content_length(head: &[u8]) -> Result<usize, ParseError> {
         {
             continue;
         }
-        let value = std::str::from_utf8(&line[colon + 1..]).map_err(|_| ParseError::NotUtf8)?;
-        let value = trim_wsp(value.trim_end_matches('\r'));
-        let n = super::parse::parse_content_length(value)?;
+        let mut value = text(&line[colon + 1..])?;
+        while let Some(fold) = lines.next_if(is_continuation) {
+            let piece = text(fold)?;
+            if !value.is_empty() && !piece.is_empty() {
+                value.push(' ');
+            }
+            value.push_str(&piece);
+        }
+        let n = super::parse::parse_content_length(&value)?;
         if found.is_some_and(|f| f != n) {
             return Err(ParseError::DuplicateHeader(HeaderName::ContentLength));
         }
@@ -132,6 +145,15 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(&got[1].body()[..], b"body");
         assert_eq!(f.buffered(), 0);
+    }
+
+    #[test]
+    fn a_folded_content_length_frames_the_body() {
+        let mut f = StreamFramer::new(4096);
+        f.push(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length:\r\n  4\r\nVia: x\r\n\r\nbodyOPTIONS");
+        let m = f.next_message().unwrap().unwrap();
+        assert_eq!(&m.body()[..], b"body");
+        assert_eq!(f.buffered(), "OPTIONS".len());
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub(crate) fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
     let start_line = start_line.strip_suffix('\r').unwrap_or(start_line);
 
     let mut headers = Headers::with_capacity(raw.len());
-    let mut content_lengths: [Option<&str>; 2] = [None, None];
+    let mut content_length: Option<ByteStr> = None;
     let mut content_length_count = 0usize;
     for r in &raw {
         let text = head.get(r.start..r.end).ok_or(ParseError::NotUtf8)?;
@@ -102,18 +102,16 @@ pub(crate) fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
             head.slice_ref(trim_wsp(raw_value))
         };
         if name == HeaderName::ContentLength {
-            if let Some(slot) = content_lengths.get_mut(content_length_count) {
-                *slot = Some(trim_wsp(raw_value));
-            }
+            content_length.get_or_insert_with(|| value.clone());
             content_length_count += 1;
         }
         headers.push(name, value);
     }
 
     let available = b.len() - body_start;
-    let declared = match (content_length_count, content_lengths) {
+    let declared = match (content_length_count, &content_length) {
         (0, _) => None,
-        (1, [Some(v), _]) => Some(parse_content_length(v)?),
+        (1, Some(v)) => Some(parse_content_length(v)?),
         // Several Content-Length lines: framing by the header is impossible;
         // over a datagram the body is the rest, and validation answers 400.
         _ => None,
@@ -258,6 +256,15 @@ mod tests {
     fn multibyte_start_line_is_an_error_not_a_panic() {
         let r = parse_message(Bytes::from("O\u{2b3ce}ourc2 3aee@x8923 OPTION\r\n\r\n"));
         assert!(matches!(r, Err(ParseError::StartLine(_))), "{r:?}");
+    }
+
+    #[test]
+    fn a_folded_content_length_frames_the_body() {
+        let m = parse_message(Bytes::from(
+            "OPTIONS sip:a@b SIP/2.0\r\nContent-Length:\r\n 4\r\n\r\nbodyextra",
+        ))
+        .unwrap();
+        assert_eq!(&m.body()[..], b"body");
     }
 
     #[test]
