@@ -81,7 +81,7 @@ impl SequenceTracker {
                 self.cycles += SEQ_MOD;
             }
             self.max_seq = seq;
-        } else if delta <= u16::MAX - MAX_MISORDER {
+        } else if u64::from(delta) <= SEQ_MOD - u64::from(MAX_MISORDER) {
             if u64::from(seq) == self.bad_seq {
                 self.init(seq);
                 self.received += 1;
@@ -156,6 +156,17 @@ mod tests {
         // Counting starts at 11, the packet that ended probation; 12 is missing.
         assert_eq!(t.expected(), 4);
         assert_eq!(t.received(), 3);
+    }
+
+    #[test]
+    fn reordering_ends_where_appendix_a1_says() {
+        let mut t = valid(1000);
+        assert_eq!(t.extended_max(), 1001);
+        // 99 behind is a reordered packet; 100 behind is a jump
+        // (udelta <= RTP_SEQ_MOD - MAX_MISORDER in RFC 3550 A.1).
+        assert_eq!(t.update(902), SequenceVerdict::Accepted(902));
+        assert_eq!(t.update(901), SequenceVerdict::Jump);
+        assert_eq!(t.extended_max(), 1001);
     }
 
     #[test]
