@@ -157,10 +157,27 @@ proptest! {
     }
 
     #[test]
-    fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+    fn mutated_messages_never_panic_and_reprint_stably(
+        (req, ..) in request(),
+        edits in proptest::collection::vec(
+            (any::<proptest::sample::Index>(), 0u8..3, proptest::sample::select(&b" \t\r\n:;,<>\"\\@[]=%\x00\xffaZ9"[..])),
+            1..8,
+        ),
+    ) {
+        let mut bytes = req.to_bytes().to_vec();
+        for (at, op, byte) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 if i < bytes.len() => bytes[i] = byte,
+                1 if i < bytes.len() => { bytes.remove(i); }
+                _ => bytes.insert(i, byte),
+            }
+        }
         if let Ok(m) = Message::parse(bytes) {
             let h = m.headers();
-            let _ = (h.vias(), h.from(), h.to(), h.cseq(), h.contacts(), h.call_id());
+            let _ = (h.vias(), h.from(), h.to(), h.cseq(), h.contacts(), h.call_id(), h.routes());
+            let again = Message::parse(m.to_bytes()).expect("a printed message parses");
+            prop_assert_eq!(again, m);
         }
     }
 

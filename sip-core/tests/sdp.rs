@@ -281,10 +281,31 @@ proptest! {
     }
 
     #[test]
-    fn sdp_parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+    fn mutated_offers_never_panic_and_answers_parse(
+        edits in proptest::collection::vec(
+            (any::<proptest::sample::Index>(), 0u8..3, proptest::sample::select(&b" \r\n=:/0179amvc\xff"[..])),
+            1..8,
+        ),
+    ) {
+        let mut bytes = reoffer("a=sendonly\n", "203.0.113.5").to_text().into_bytes();
+        for (at, op, byte) in edits {
+            let i = at.index(bytes.len() + 1);
+            match op {
+                0 if i < bytes.len() => bytes[i] = byte,
+                1 if i < bytes.len() => { bytes.remove(i); }
+                _ => bytes.insert(i, byte),
+            }
+        }
         if let Ok(s) = SessionDescription::parse(&bytes) {
             let _ = local().negotiate_answer(&s);
-            let _ = local().answer(&s);
+            if let Ok((answer, _)) = local().answer(&s) {
+                prop_assert_eq!(answer.media.len(), s.media.len());
+                let text = answer.to_text();
+                prop_assert_eq!(SessionDescription::parse(text.as_bytes()).unwrap(), answer);
+            }
+            let printed = s.to_text();
+            let again = SessionDescription::parse(printed.as_bytes()).unwrap();
+            prop_assert_eq!(again.to_text(), printed);
         }
     }
 }
