@@ -3,8 +3,9 @@
 //! The synthetic ones are deterministic; [`speech`] is made with espeak-ng
 //! and resampled with sox, and follows the same oracle policy as [`crate::load`].
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// Sample rate of every signal here.
 pub const RATE: u32 = 8000;
@@ -64,50 +65,73 @@ pub fn clipped(n: usize) -> Vec<i16> {
 
 /// A few seconds of English speech made with espeak-ng, resampled to 8 kHz by sox.
 ///
-/// Returns `None` (with a skip notice) when the tools are missing outside CI;
-/// panics when they are missing and `CI` is set.
+/// Made once per process (later calls return a copy) and identical from run
+/// to run: sox is told not to dither. Returns `None` (with a skip notice)
+/// when the tools are missing outside CI; panics when they are missing and
+/// `CI` is set.
 pub fn speech() -> Option<Vec<i16>> {
+    static SPEECH: OnceLock<Option<Vec<i16>>> = OnceLock::new();
+    let speech = SPEECH.get_or_init(|| {
+        let made = make_speech();
+        if made.is_none() {
+            let message = "espeak-ng and sox are needed for the speech signal; install them with `apt-get install espeak-ng sox`";
+            if std::env::var_os("CI").is_some() {
+                panic!("{message}: required when CI is set");
+            }
+            eprintln!("SKIPPED: {message}");
+        }
+        made
+    });
+    speech.clone()
+}
+
+/// Runs espeak-ng and sox in a directory of this process's own (only one
+/// call per process, see [`speech`]), removed afterwards.
+fn make_speech() -> Option<Vec<i16>> {
     let dir = std::env::temp_dir().join(format!("trunkline-speech-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
+    let samples = speech_in(&dir);
+    std::fs::remove_dir_all(&dir).ok();
+    samples
+}
+
+fn speech_in(dir: &Path) -> Option<Vec<i16>> {
     let wav = dir.join("speech.wav");
-    let raw: PathBuf = dir.join("speech.raw");
+    let raw = dir.join("speech.raw");
     let text = "Hello, this is Trunkline calling about your appointment on Tuesday. \
                 Please press one to confirm, or two to speak with someone.";
     let espeak = Command::new("espeak-ng")
         .arg("-w")
         .arg(&wav)
         .arg(text)
-        .status();
-    let sox = espeak.as_ref().ok().filter(|s| s.success()).and_then(|_| {
-        Command::new("sox")
-            .arg(&wav)
-            .args([
-                "-r",
-                "8000",
-                "-c",
-                "1",
-                "-b",
-                "16",
-                "-e",
-                "signed-integer",
-                "-t",
-                "raw",
-            ])
-            .arg(&raw)
-            .status()
-            .ok()
-    });
-    let ok = sox.is_some_and(|s| s.success());
-    if !ok {
-        let message = "espeak-ng and sox are needed for the speech signal; install them with `apt-get install espeak-ng sox`";
-        if std::env::var_os("CI").is_some() {
-            panic!("{message}: required when CI is set");
-        }
-        eprintln!("SKIPPED: {message}");
+        .status()
+        .ok()?;
+    if !espeak.success() {
+        return None;
+    }
+    // `-D`: no dither, so the samples are the same on every run.
+    let sox = Command::new("sox")
+        .arg("-D")
+        .arg(&wav)
+        .args([
+            "-r",
+            "8000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            "-t",
+            "raw",
+        ])
+        .arg(&raw)
+        .status()
+        .ok()?;
+    if !sox.success() {
         return None;
     }
     let bytes = std::fs::read(&raw).ok()?;
-    std::fs::remove_dir_all(&dir).ok();
     Some(
         bytes
             .chunks_exact(2)

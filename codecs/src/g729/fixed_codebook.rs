@@ -7,7 +7,7 @@ use super::basic_op::*;
 /// Lower bound of the pitch sharpening factor (0.2, Q14).
 pub const SHARPMIN: i16 = 3277;
 /// Upper bound of the pitch sharpening factor (about 0.8, Q14).
-pub const SHARPMAX: i16 = 13017;
+pub const SHARPMAX: i16 = 13107;
 
 /// Builds the codevector (Q13 pulses of +-1) from the 4 sign bits and the
 /// 13-bit position index.

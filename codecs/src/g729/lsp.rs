@@ -4,9 +4,7 @@
 
 use super::M;
 use super::basic_op::*;
-use super::tables::lsp::{
-    COS_TABLE, FG, FG_SUM, FG_SUM_INV, LSPCB1, LSPCB2, SLOPE_ACOS, SLOPE_COS,
-};
+use super::tables::lsp::{COS_TABLE, FG, FG_SUM, FG_SUM_INV, LSPCB1, LSPCB2, SLOPE_ACOS};
 
 /// Split point between the low and high halves of the LSF vector.
 pub const NC: usize = 5;
@@ -60,7 +58,7 @@ pub fn prev_compose(
         for k in 0..4 {
             l = l_mac(l, freq_prev[k][j], fg[k][j]);
         }
-        out[j] = extract_h(l);
+        out[j] = round(l);
     }
     out
 }
@@ -138,14 +136,57 @@ pub fn erased_update(lsf: &[i16; M], mode: usize, freq_prev: &mut FreqPrev) {
 /// LSF (radians, Q13) to LSP (cosine, Q15).
 pub fn lsf_to_lsp(lsf: &[i16; M]) -> [i16; M] {
     let mut lsp = [0i16; M];
-    for i in 0..M {
-        let freq = mult(lsf[i], 20861);
-        let ind = ((freq >> 8) as usize).min(63);
-        let offset = freq & 0xff;
-        let l = l_mult(SLOPE_COS[ind], offset);
-        lsp[i] = add(COS_TABLE[ind], extract_l(l_shr(l, 13)));
+    for (q, &w) in lsp.iter_mut().zip(lsf) {
+        *q = cos_q13(w);
     }
     lsp
+}
+
+/// pi/4, pi/2 and 3pi/4 in Q13.
+const QUARTER_PI: i32 = 6434;
+const HALF_PI: i32 = 12868;
+const THREE_QUARTER_PI: i32 = 19302;
+const PI: i32 = 25736;
+
+/// cos(x) for an angle in Q13 radians (0 to pi), Q15 result: a Taylor
+/// polynomial in x^2 up to x^6 on [0, pi/4), the sine series of
+/// pi/2 - x up to its 7th power on [pi/4, 3pi/4) and -cos(pi - x) above,
+/// evaluated in Q15 with rounded products.
+pub fn cos_q13(x: i16) -> i16 {
+    let x = (x as i32).clamp(0, PI);
+    if x < QUARTER_PI {
+        cos_poly(x) as i16
+    } else if x < THREE_QUARTER_PI {
+        sin_poly(HALF_PI - x) as i16
+    } else {
+        (-cos_poly(PI - x)) as i16
+    }
+}
+
+/// Rounded Q15 product for the polynomial steps.
+#[inline(always)]
+fn mul_q15(a: i32, b: i32) -> i32 {
+    (a * b + 16384) >> 15
+}
+
+/// 1 - x^2/2 + x^4/24 - x^6/720 for 0 <= x < pi/4 (Q13), Q15, at most 32767.
+fn cos_poly(x: i32) -> i32 {
+    let x2 = (x * x + 1024) >> 11;
+    let mut acc = -46;
+    for c in [1365, -16384, 32768] {
+        acc = c + mul_q15(acc, x2);
+    }
+    acc.min(i16::MAX as i32)
+}
+
+/// u - u^3/6 + u^5/120 - u^7/5040 for |u| <= pi/4 (Q13), Q15.
+fn sin_poly(u: i32) -> i32 {
+    let u2 = (u * u + 1024) >> 11;
+    let mut acc = -7;
+    for c in [273, -5461, 32768] {
+        acc = c + mul_q15(acc, u2);
+    }
+    ((acc * u + 4096) >> 13).min(i16::MAX as i32)
 }
 
 /// LSP (cosine, Q15) to LSF (radians, Q13).
