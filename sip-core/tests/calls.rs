@@ -572,6 +572,34 @@ fn invite_fails_over_to_the_secondary_when_the_primary_is_silent() {
 }
 
 #[test]
+fn a_503_after_100_trying_fails_over_but_not_after_ringing() {
+    let mut sim = sim_with(config(), 30);
+    sim.peer(PRIMARY).uas.script = vec![Step::new(0, 100, false), Step::new(10, 503, false)];
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    let invites = sent(&sim, "INVITE");
+    assert_eq!(invites.len(), 2, "the INVITE went to the secondary");
+    assert_eq!(
+        invites[1].1.uri.to_string(),
+        "sip:+15551234567@sip2.example.com"
+    );
+    assert!(sim.call_event_kinds(CALL).contains(&"answered".to_string()));
+
+    let mut sim = sim_with(config(), 31);
+    sim.peer(PRIMARY).uas.script = vec![Step::new(0, 180, false), Step::new(10, 503, false)];
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    assert_eq!(
+        sent(&sim, "INVITE").len(),
+        1,
+        "the callee was reached: no failover"
+    );
+    assert!(
+        matches!(ended(&sim), Some(CallEnd::Rejected { status, .. }) if status == StatusCode::SERVICE_UNAVAILABLE)
+    );
+}
+
+#[test]
 fn public_address_goes_into_contact_and_sdp() {
     let mut sim = sim_with(single_proxy(), 22);
     sim.peer(PRIMARY).registrar.nat_view = Some(addr("203.0.113.9:40000"));

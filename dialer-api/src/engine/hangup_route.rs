@@ -79,3 +79,65 @@ pub fn hangup_router(target: HangupTarget) -> Router {
         )
         .with_state(target)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineSettings;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn post(router: Router, path: &str, body: &'static str) -> (StatusCode, String) {
+        let request = Request::post(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn only_this_calls_sids_and_status_completed() {
+        let settings = EngineSettings {
+            sip_bind: "127.0.0.1:0".parse().unwrap(),
+            ..EngineSettings::default()
+        };
+        let engine = Engine::start(settings).await.unwrap();
+        let router = hangup_router(HangupTarget {
+            engine: engine.clone(),
+            key: "k".into(),
+            account_sid: "AC1".into(),
+            call_sid: "CA1".into(),
+        });
+        let ok = "/2010-04-01/Accounts/AC1/Calls/CA1.json";
+        let (status, body) = post(router.clone(), ok, "Status=completed").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            r#"{"account_sid":"AC1","sid":"CA1","status":"completed"}"#
+        );
+        let (status, _) = post(
+            router.clone(),
+            "/2010-04-01/Accounts/AC2/Calls/CA1.json",
+            "Status=completed",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = post(
+            router.clone(),
+            "/2010-04-01/Accounts/AC1/Calls/CA2.json",
+            "Status=completed",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = post(router, ok, "Status=in-progress").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("only Status=completed"), "{body}");
+        engine.shutdown().await;
+    }
+}

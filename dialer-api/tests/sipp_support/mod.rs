@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod bots;
+pub mod call;
 pub mod rtp_peer;
 pub mod sipp;
 

@@ -32,6 +32,7 @@ impl Call {
         }
         self.phase = Phase::Early;
         self.got_provisional = true;
+        self.reached_callee |= resp.status.as_u16() > 100;
         self.emit(
             cx,
             CallEvent::Progress {
@@ -188,7 +189,7 @@ impl Call {
                     }
                 }
             }
-            503 if !self.got_provisional && self.next_proxy(cx) => self.send_invite(cx),
+            503 if !self.reached_callee && self.next_proxy(cx) => self.send_invite(cx),
             _ => {
                 let end = self.rejected(&resp);
                 self.finish(cx, end);

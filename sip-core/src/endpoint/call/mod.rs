@@ -113,6 +113,9 @@ pub(crate) struct Call {
     min_se: u32,
     invite: Option<(TransactionId, Request)>,
     got_provisional: bool,
+    /// A provisional response beyond 100 Trying came: the callee was
+    /// reached, so a 503 now is the callee's answer, not an unavailable proxy.
+    reached_callee: bool,
     auth_rounds: u8,
     interval_rounds: u8,
     phase: Phase,
@@ -208,6 +211,7 @@ impl Call {
             min_se,
             invite: None,
             got_provisional: false,
+            reached_callee: false,
             auth_rounds: 0,
             interval_rounds: 0,
             phase: Phase::Calling,
@@ -315,6 +319,7 @@ impl Call {
                     cx.owners.insert(old, Owner::Detached);
                 }
                 self.got_provisional = false;
+                self.reached_callee = false;
             }
             Err(_) => self.finish(cx, CallEnd::TransportError),
         }
