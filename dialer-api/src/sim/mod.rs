@@ -42,6 +42,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+pub use self::core::{CoreOutput, SimCore};
 pub use config::{Account, InviteAuth, PortRange, SimConfig, WrongPassword, parse_codec};
 pub use error::{SimConfigError, SimError};
 pub use event::{CallEnd, CallReport, MediaReport, SimEvent};

@@ -1,6 +1,7 @@
 //! The simulator's SIP logic, sans-IO: datagrams and `now` in; datagrams,
-//! events and media commands out. The tokio driver (`super::driver`) owns
-//! the sockets and the clock.
+//! events and media commands out. The tokio driver behind [`super::SimTrunk`]
+//! owns the sockets and the clock; a test can drive a [`SimCore`] in
+//! simulated time instead.
 //!
 //! ```text
 //!  handle_datagram(now, from, bytes) ─┐                 ┌─ Transmit (SIP datagram)
@@ -41,7 +42,8 @@ const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER";
 
 /// What the core asks its driver to do.
 #[derive(Debug)]
-pub(crate) enum CoreOutput {
+#[non_exhaustive]
+pub enum CoreOutput {
     /// Send a SIP datagram.
     Transmit {
         /// Destination.
@@ -78,8 +80,16 @@ pub(crate) enum CoreOutput {
     EndCall(CallReport),
 }
 
-/// The trunk simulator's SIP side (see the module documentation).
-pub(crate) struct SimCore {
+/// The trunk simulator's SIP side, sans-IO:
+///
+/// ```text
+/// on datagram:  core.handle_datagram(now, from, bytes)
+/// on deadline:  core.handle_timeout(now)
+/// then drain:   core.poll_output() -> Transmit / Event / OpenMedia (answer with
+///               media_opened) / StartMedia / UpdateMedia / EndCall;
+///               sleep until core.poll_timeout()
+/// ```
+pub struct SimCore {
     config: SimConfig,
     local: SocketAddr,
     transactions: TransactionLayer,
@@ -96,7 +106,7 @@ pub(crate) struct SimCore {
 
 impl SimCore {
     /// A core answering on `local` (the SIP socket's address).
-    pub(crate) fn new(config: SimConfig, local: SocketAddr) -> SimCore {
+    pub fn new(config: SimConfig, local: SocketAddr) -> SimCore {
         let policy = UaPolicy {
             allowed_methods: vec![
                 Method::Invite,
@@ -124,12 +134,12 @@ impl SimCore {
     }
 
     /// The next thing for the driver to do.
-    pub(crate) fn poll_output(&mut self) -> Option<CoreOutput> {
+    pub fn poll_output(&mut self) -> Option<CoreOutput> {
         self.out.pop_front()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is due next.
-    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&self) -> Option<Instant> {
         let calls = self.timers.first().map(|(at, _)| *at);
         match (calls, self.transactions.poll_timeout()) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -138,7 +148,7 @@ impl SimCore {
     }
 
     /// Calls in progress.
-    pub(crate) fn active_calls(&self) -> usize {
+    pub fn active_calls(&self) -> usize {
         self.calls.len()
     }
 
@@ -153,7 +163,7 @@ impl SimCore {
     }
 
     /// Takes in a datagram from the SIP socket.
-    pub(crate) fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: Bytes) {
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: Bytes) {
         if data.iter().all(u8::is_ascii_whitespace) {
             return; // keep-alive
         }
@@ -171,7 +181,7 @@ impl SimCore {
     }
 
     /// Fires the timers due at `now`.
-    pub(crate) fn handle_timeout(&mut self, now: Instant) {
+    pub fn handle_timeout(&mut self, now: Instant) {
         self.transactions.handle_timeout(now);
         self.pump(now);
         while let Some((at, call_id)) = self.timers.first().cloned() {
@@ -692,12 +702,7 @@ impl SimCore {
     /// The driver opened (or failed to open) the RTP sockets of `call_id`.
     /// Returns false when the call is gone (cancelled meanwhile): the driver
     /// closes the sockets.
-    pub(crate) fn media_opened(
-        &mut self,
-        now: Instant,
-        call_id: &str,
-        port: Result<u16, String>,
-    ) -> bool {
+    pub fn media_opened(&mut self, now: Instant, call_id: &str, port: Result<u16, String>) -> bool {
         let open = self
             .calls
             .get(call_id)
@@ -941,7 +946,7 @@ impl SimCore {
     }
 
     /// Ends every call at shutdown: BYE to answered calls, 480 to ringing ones.
-    pub(crate) fn shutdown(&mut self, now: Instant) {
+    pub fn shutdown(&mut self, now: Instant) {
         let ids: Vec<String> = self.calls.keys().cloned().collect();
         for call_id in ids {
             match self.calls.get(&call_id).map(|c| c.phase) {
@@ -975,4 +980,137 @@ fn media_config(codec: codecs::Codec, negotiated: &NegotiatedMedia, call_id: &st
     config.cname = format!("sim-{}", call_id.chars().take(16).collect::<String>());
     config.send_silence = true;
     config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::config::InviteAuth;
+    use sip_core::Response;
+
+    const SDP: &str = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n\
+        t=0 0\r\nm=audio 4000 RTP/AVP 8 0\r\na=sendrecv\r\n";
+
+    fn invite() -> String {
+        format!(
+            "INVITE sip:+60123@127.0.0.1:5070 SIP/2.0\r\n\
+            Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bKcall1;rport\r\n\
+            Max-Forwards: 70\r\n\
+            From: <sip:uac@127.0.0.1>;tag=f1\r\n\
+            To: <sip:+60123@127.0.0.1>\r\n\
+            Call-ID: call-1\r\n\
+            CSeq: 1 INVITE\r\n\
+            Contact: <sip:uac@127.0.0.1:5080>\r\n\
+            Content-Type: application/sdp\r\n\
+            Content-Length: {}\r\n\r\n{SDP}",
+            SDP.len()
+        )
+    }
+
+    fn drain(core: &mut SimCore) -> Vec<CoreOutput> {
+        std::iter::from_fn(|| core.poll_output()).collect()
+    }
+
+    fn statuses(out: &[CoreOutput]) -> Vec<u16> {
+        out.iter()
+            .filter_map(|o| match o {
+                CoreOutput::Transmit { data, .. } => Response::parse(data.clone())
+                    .ok()
+                    .map(|r| r.status.as_u16()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A whole answered call in simulated time: every deadline is exact.
+    #[test]
+    fn an_answered_call_runs_on_exact_deadlines() {
+        let mut config = SimConfig::loopback();
+        config.invite_auth = InviteAuth::Ip(vec!["127.0.0.1".parse().unwrap()]);
+        config.plan.weights.busy = 0.0;
+        config.plan.weights.no_answer = 0.0;
+        config.plan.weights.unavailable = 0.0;
+        config.talk_time = Duration::from_secs(7);
+        let prediction = config.plan.predict("+60123");
+        let local: SocketAddr = "127.0.0.1:5070".parse().unwrap();
+        let caller: SocketAddr = "127.0.0.1:5080".parse().unwrap();
+        let mut core = SimCore::new(config, local);
+        let t0 = Instant::now();
+        core.handle_datagram(t0, caller, Bytes::from(invite()));
+        let out = drain(&mut core);
+        assert_eq!(statuses(&out), [100, 180]);
+        assert_eq!(core.poll_timeout(), Some(t0 + prediction.ring));
+
+        core.handle_timeout(t0 + prediction.ring);
+        let out = drain(&mut core);
+        assert!(matches!(&out[..], [CoreOutput::OpenMedia { call_id }] if call_id == "call-1"));
+        let answered = t0 + prediction.ring + Duration::from_millis(1);
+        assert!(core.media_opened(answered, "call-1", Ok(30_000)));
+        let out = drain(&mut core);
+        assert_eq!(statuses(&out), [200]);
+        let start = out.iter().find_map(|o| match o {
+            CoreOutput::StartMedia { config, .. } => Some(config),
+            _ => None,
+        });
+        let media = start.expect("StartMedia");
+        assert_eq!(
+            media.codec,
+            codecs::Codec::Pcmu,
+            "the simulator's first choice"
+        );
+        assert_eq!(media.remote_rtp, "127.0.0.1:4000".parse().unwrap());
+
+        // The 200 is retransmitted at T1 until the ACK; then BYE at 7 s.
+        core.handle_timeout(answered + Duration::from_millis(500));
+        assert_eq!(statuses(&drain(&mut core)), [200]);
+        let ack = invite()
+            .replace("INVITE sip", "ACK sip")
+            .replace("z9hG4bKcall1", "z9hG4bKack1")
+            .replace("CSeq: 1 INVITE", "CSeq: 1 ACK")
+            .replace(SDP, "")
+            .replace(
+                &format!("Content-Length: {}", SDP.len()),
+                "Content-Length: 0",
+            );
+        let tag = core
+            .calls
+            .get("call-1")
+            .map(|c| c.local_tag.clone())
+            .unwrap();
+        let ack = ack.replace(
+            "To: <sip:+60123@127.0.0.1>",
+            &format!("To: <sip:+60123@127.0.0.1>;tag={tag}"),
+        );
+        core.handle_datagram(
+            answered + Duration::from_millis(600),
+            caller,
+            Bytes::from(ack),
+        );
+        let out = drain(&mut core);
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, CoreOutput::Event(SimEvent::Acked { .. })))
+        );
+        assert_eq!(core.poll_timeout(), Some(answered + Duration::from_secs(7)));
+        core.handle_timeout(answered + Duration::from_secs(7));
+        let out = drain(&mut core);
+        let bye = out.iter().find_map(|o| match o {
+            CoreOutput::Transmit { to, data } => {
+                Request::parse(data.clone()).ok().map(|r| (*to, r))
+            }
+            _ => None,
+        });
+        let (to, bye) = bye.expect("BYE");
+        assert_eq!(bye.method, Method::Bye);
+        assert_eq!(to, caller, "to the caller's Contact");
+        assert_eq!(bye.uri.to_string(), "sip:uac@127.0.0.1:5080");
+        let report = out.iter().find_map(|o| match o {
+            CoreOutput::EndCall(r) => Some(r),
+            _ => None,
+        });
+        let report = report.expect("EndCall");
+        assert_eq!(report.end, CallEnd::SimulatorHungUp);
+        assert_eq!(report.talk_ms, 7000);
+        assert_eq!(report.ring_ms, prediction.ring.as_millis() as u64 + 1);
+    }
 }
