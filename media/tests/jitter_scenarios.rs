@@ -2,7 +2,8 @@
 //! jbuf tests (own format, own scenarios).
 //!
 //! A script is a line of tokens, each optionally repeated with `xN`:
-//! `P` put the next frame now; `G` get one frame, then advance the clock
+//! `P` put the next frame now; `C` put the next frame as an RFC 3389
+//! comfort-noise payload; `G` get one frame, then advance the clock
 //! 20 ms; `L` lose the next frame (the sender sent it, it never arrives);
 //! `R` reorder: put the frame after next, then the next; `D` put the last
 //! frame again; `O<k>` put the frame sent k frames ago; `J<k>` / `J-<k>`
@@ -91,6 +92,11 @@ const SCENARIOS: &[Scenario] = &[
         expect: "resync=0 conceal=5 events=1 late=0 discard=0 enddelay<=60",
     },
     Scenario {
+        name: "comfort noise, then 2 s of DTX: nothing is lost",
+        script: "PGx200 CG LGx100 PGx200",
+        expect: "missing=0 conceal=0 events=0 late=0 discard=0 resync=0 enddelay<=60",
+    },
+    Scenario {
         name: "a 120 ms spike every second: only the first two hurt",
         script: "PGx300 (GGGGGGPPPPPPPG PGx43)x20",
         expect: "late<=10 missing<=10 discard=0 maxdelay<=200 enddelay>=120 enddelay<=160",
@@ -122,9 +128,12 @@ fn run(script: &str) -> (Outcome, media::jitter::JitterStats) {
     let mut jump: i64 = 0;
     let mut gets = 0u32;
     let mut out = Outcome::default();
-    let put = |jb: &mut JitterBuffer, now: Instant, frame: i64, jump: i64| {
+    let put_as = |jb: &mut JitterBuffer, now: Instant, frame: i64, jump: i64, cn: bool| {
         let payload = Bytes::copy_from_slice(&(frame as u32).to_be_bytes());
-        jb.push(now, frame_timestamp(frame, jump), payload, false);
+        jb.push(now, frame_timestamp(frame, jump), payload, cn);
+    };
+    let put = |jb: &mut JitterBuffer, now: Instant, frame: i64, jump: i64| {
+        put_as(jb, now, frame, jump, false)
     };
     for op in expand(script) {
         match op {
@@ -132,6 +141,10 @@ fn run(script: &str) -> (Outcome, media::jitter::JitterStats) {
             Op::Old(k) => put(&mut jb, now, next - k, jump),
             Op::Put => {
                 put(&mut jb, now, next, jump);
+                next += 1;
+            }
+            Op::ComfortNoise => {
+                put_as(&mut jb, now, next, jump, true);
                 next += 1;
             }
             Op::Lose => next += 1,
@@ -166,6 +179,7 @@ fn run(script: &str) -> (Outcome, media::jitter::JitterStats) {
 #[derive(Debug, Clone, Copy)]
 enum Op {
     Put,
+    ComfortNoise,
     Get,
     Lose,
     Reorder,
@@ -209,6 +223,7 @@ fn expand(script: &str) -> Vec<Op> {
             for letter in body.chars() {
                 ops.push(match letter {
                     'P' => Op::Put,
+                    'C' => Op::ComfortNoise,
                     'G' => Op::Get,
                     'L' => Op::Lose,
                     'R' => Op::Reorder,

@@ -36,7 +36,9 @@ pub enum Playout {
     },
     /// No frame is available: play concealment (loss, lateness or expansion).
     Conceal,
-    /// Nothing to play: before the stream starts or after a long gap.
+    /// Nothing to play: before the stream starts, after a long gap, or in
+    /// the silence period a comfort-noise frame opened (RFC 3389: the
+    /// sender sends nothing until speech resumes, so no frame is missing).
     Silence,
 }
 
@@ -95,6 +97,8 @@ pub struct JitterBuffer {
     missing_run: u32,
     pops_above_target: u32,
     jump_candidate: Option<i64>,
+    /// The last frame played was comfort noise: the sender is silent.
+    in_silence_period: bool,
 }
 
 impl JitterBuffer {
@@ -120,6 +124,7 @@ impl JitterBuffer {
             missing_run: 0,
             pops_above_target: 0,
             jump_candidate: None,
+            in_silence_period: false,
         }
     }
 
@@ -152,6 +157,7 @@ impl JitterBuffer {
     }
 
     fn flush(&mut self) {
+        self.in_silence_period = false;
         for slot in &mut self.slots {
             if matches!(slot.state, SlotState::Ready { .. }) {
                 self.stats.frames_discarded += 1;
@@ -329,6 +335,9 @@ impl JitterBuffer {
 
         let out = if self.is_ready(timeline.cursor) {
             self.play_ready(&mut timeline, delay, target)
+        } else if self.in_silence_period {
+            timeline.cursor += 1;
+            Playout::Silence
         } else if delay < target {
             self.pops_above_target = 0;
             self.stats.expand_events += 1;
@@ -377,6 +386,7 @@ impl JitterBuffer {
                 timeline.cursor += 1;
                 self.stats.frames_played += 1;
                 self.stats.accelerate_events += 1;
+                self.in_silence_period = second_cn;
                 return match (first_cn, second_cn) {
                     (true, _) => Playout::Frame {
                         payload: second,
@@ -390,6 +400,7 @@ impl JitterBuffer {
                 };
             }
         }
+        self.in_silence_period = first_cn;
         Playout::Frame {
             payload: first,
             comfort_noise: first_cn,

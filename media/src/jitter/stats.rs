@@ -13,7 +13,8 @@ pub struct JitterStats {
     pub frames_received: u64,
     /// Frames played from the buffer.
     pub frames_played: u64,
-    /// Frames missing when due (lost in the network or late).
+    /// Frames missing when due (lost in the network or late); the silence
+    /// period after a comfort-noise frame is not counted.
     pub frames_missing: u64,
     /// Frames that arrived after their playout time and were dropped.
     pub frames_late: u64,
