@@ -69,6 +69,12 @@ pub enum DtmfError {
     /// The character cannot be sent as DTMF.
     #[error("{0:?} is not a DTMF digit (0-9, *, #, A-D)")]
     BadDigit(char),
+    /// Too many digits already wait to be sent.
+    #[error("{queued} DTMF digits already wait to be sent; wait before queueing more")]
+    QueueFull {
+        /// Digits waiting.
+        queued: usize,
+    },
 }
 
 /// A command to the media engine that cannot be carried out.

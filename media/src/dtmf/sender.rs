@@ -14,6 +14,8 @@ const END_INTERVAL: Duration = Duration::from_millis(20);
 const INTER_DIGIT_GAP: Duration = Duration::from_millis(60);
 /// Volume sent with every event, in -dBm0.
 const VOLUME: u8 = 10;
+/// Digits that may wait to be sent.
+const MAX_QUEUED: usize = 64;
 
 /// One telephone-event packet to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,13 +61,17 @@ impl DtmfSender {
         }
     }
 
-    /// Queues a key press of `duration` (clamped to 40 ms - 5 s).
+    /// Queues a key press of `duration` (clamped to 40 ms - 5 s); refused
+    /// when 64 digits already wait.
     pub fn queue(&mut self, digit: char, duration: Duration) -> Result<(), DtmfError> {
         let event = digit_to_event(digit)?;
-        let duration = duration.clamp(Duration::from_millis(40), Duration::from_secs(5));
-        if self.queue.len() < 64 {
-            self.queue.push_back((event, duration));
+        if self.queue.len() >= MAX_QUEUED {
+            return Err(DtmfError::QueueFull {
+                queued: self.queue.len(),
+            });
         }
+        let duration = duration.clamp(Duration::from_millis(40), Duration::from_secs(5));
+        self.queue.push_back((event, duration));
         Ok(())
     }
 
@@ -151,5 +157,22 @@ impl DtmfSender {
             self.active = Some(active);
         }
         Some(packet)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_refuses_the_digit_instead_of_dropping_it() {
+        let mut tx = DtmfSender::new(8000);
+        for _ in 0..MAX_QUEUED {
+            tx.queue('1', Duration::from_millis(100)).unwrap();
+        }
+        assert_eq!(
+            tx.queue('2', Duration::from_millis(100)),
+            Err(DtmfError::QueueFull { queued: MAX_QUEUED })
+        );
     }
 }
