@@ -2,65 +2,39 @@
 
 const TOKEN: u8 = 1;
 const WORD: u8 = 2;
-const UNRESERVED: u8 = 4;
-const USER: u8 = 8;
-const PASSWORD: u8 = 16;
-const PARAM: u8 = 32;
-const HNV: u8 = 64;
+const USER: u8 = 4;
+const PASSWORD: u8 = 8;
+const PARAM: u8 = 16;
+const HNV: u8 = 32;
+
+/// Adds `class` to every byte of `chars` in `table`.
+const fn mark(mut table: [u8; 256], chars: &[u8], class: u8) -> [u8; 256] {
+    let mut i = 0;
+    while i < chars.len() {
+        table[chars[i] as usize] |= class;
+        i += 1;
+    }
+    table
+}
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut c = 0;
     while c < 256 {
-        let b = c as u8;
-        if b.is_ascii_alphanumeric() {
-            t[c] = TOKEN | WORD | UNRESERVED | USER | PASSWORD | PARAM | HNV;
+        if (c as u8).is_ascii_alphanumeric() {
+            t[c] = TOKEN | WORD | USER | PASSWORD | PARAM | HNV;
         }
         c += 1;
     }
-    let mut i = 0;
-    let token_marks = b"-.!%*_+`'~";
-    while i < token_marks.len() {
-        t[token_marks[i] as usize] |= TOKEN | WORD;
-        i += 1;
-    }
-    i = 0;
-    let word_extra = b"()<>:\\\"/[]?{}";
-    while i < word_extra.len() {
-        t[word_extra[i] as usize] |= WORD;
-        i += 1;
-    }
-    i = 0;
-    let marks = b"-_.!~*'()";
-    while i < marks.len() {
-        t[marks[i] as usize] |= UNRESERVED | USER | PASSWORD | PARAM | HNV;
-        i += 1;
-    }
-    i = 0;
-    let user_unreserved = b"&=+$,;?/";
-    while i < user_unreserved.len() {
-        t[user_unreserved[i] as usize] |= USER;
-        i += 1;
-    }
-    i = 0;
-    let password_extra = b"&=+$,";
-    while i < password_extra.len() {
-        t[password_extra[i] as usize] |= PASSWORD;
-        i += 1;
-    }
-    i = 0;
-    let param_unreserved = b"[]/:&+$";
-    while i < param_unreserved.len() {
-        t[param_unreserved[i] as usize] |= PARAM;
-        i += 1;
-    }
-    i = 0;
-    let hnv_unreserved = b"[]/?:+$";
-    while i < hnv_unreserved.len() {
-        t[hnv_unreserved[i] as usize] |= HNV;
-        i += 1;
-    }
-    t
+    // RFC 3261 section 25.1: token, word, mark (unreserved), and the
+    // unreserved extras of user, password, paramchar and hnv-unreserved.
+    t = mark(t, b"-.!%*_+`'~", TOKEN | WORD);
+    t = mark(t, b"()<>:\\\"/[]?{}", WORD);
+    t = mark(t, b"-_.!~*'()", USER | PASSWORD | PARAM | HNV);
+    t = mark(t, b"&=+$,;?/", USER);
+    t = mark(t, b"&=+$,", PASSWORD);
+    t = mark(t, b"[]/:&+$", PARAM);
+    mark(t, b"[]/?:+$", HNV)
 }
 
 static CLASSES: [u8; 256] = classes();
