@@ -133,11 +133,7 @@ pub fn validate_request(req: &Request, policy: &UaPolicy) -> Result<(), Rejectio
             })
             .collect();
         if !unsupported.is_empty() {
-            let list = unsupported
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = rejection::comma_list(unsupported.iter().map(|t| t.as_str()));
             let mut r = Rejection::new(
                 StatusCode::BAD_EXTENSION,
                 format!("unsupported required extensions: {list}"),

@@ -6,6 +6,7 @@ use crate::text::ByteStr;
 use super::UaPolicy;
 
 /// Why a UA refuses a request: the status to answer and what is wrong.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{} {}: {detail}", status, status.canonical_reason())]
 pub struct Rejection {
@@ -33,34 +34,24 @@ impl Rejection {
         let mut resp = Response::for_request(req, self.status, self.status.canonical_reason());
         match self.status.as_u16() {
             420 if !self.unsupported.is_empty() => {
-                let list = self
-                    .unsupported
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = comma_list(self.unsupported.iter().map(|t| t.as_str()));
                 resp.headers.push(HeaderName::Unsupported, list);
             }
             405 | 501 => {
-                let list = policy
-                    .allowed_methods
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = comma_list(policy.allowed_methods.iter().map(|m| m.as_str()));
                 resp.headers.push(HeaderName::Allow, list);
             }
             415 | 406 => {
-                let list = policy
-                    .accepted_content_types
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let list = comma_list(policy.accepted_content_types.iter().map(|t| t.as_str()));
                 resp.headers.push(HeaderName::Accept, list);
             }
             _ => {}
         }
         resp
     }
+}
+
+/// `a, b, c`: the value of a list header.
+pub(super) fn comma_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
 }
