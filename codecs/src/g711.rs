@@ -131,36 +131,34 @@ pub fn alaw_decode(code: u8) -> i16 {
     ALAW_DECODE[code as usize]
 }
 
+/// Writes `convert` of each input item into `out`, as many items as both
+/// hold, and returns that count.
+#[inline]
+fn convert_slice<T: Copy, U>(input: &[T], out: &mut [U], convert: impl Fn(T) -> U) -> usize {
+    for (o, &x) in out.iter_mut().zip(input) {
+        *o = convert(x);
+    }
+    input.len().min(out.len())
+}
+
 /// Encodes `pcm` to u-law into `out`, as many samples as both hold, and
 /// returns that count.
 pub fn ulaw_encode_slice(pcm: &[i16], out: &mut [u8]) -> usize {
-    for (o, &s) in out.iter_mut().zip(pcm) {
-        *o = ulaw_encode(s);
-    }
-    pcm.len().min(out.len())
+    convert_slice(pcm, out, ulaw_encode)
 }
 
 /// Decodes u-law `codes` into `out`, as many as both hold, and returns that count.
 pub fn ulaw_decode_slice(codes: &[u8], out: &mut [i16]) -> usize {
-    for (o, &c) in out.iter_mut().zip(codes) {
-        *o = ulaw_decode(c);
-    }
-    codes.len().min(out.len())
+    convert_slice(codes, out, ulaw_decode)
 }
 
 /// Encodes `pcm` to A-law into `out`, as many samples as both hold, and
 /// returns that count.
 pub fn alaw_encode_slice(pcm: &[i16], out: &mut [u8]) -> usize {
-    for (o, &s) in out.iter_mut().zip(pcm) {
-        *o = alaw_encode(s);
-    }
-    pcm.len().min(out.len())
+    convert_slice(pcm, out, alaw_encode)
 }
 
 /// Decodes A-law `codes` into `out`, as many as both hold, and returns that count.
 pub fn alaw_decode_slice(codes: &[u8], out: &mut [i16]) -> usize {
-    for (o, &c) in out.iter_mut().zip(codes) {
-        *o = alaw_decode(c);
-    }
-    codes.len().min(out.len())
+    convert_slice(codes, out, alaw_decode)
 }
