@@ -31,8 +31,11 @@ pub enum AuthError {
         /// What is wrong.
         what: &'static str,
     },
-    /// The server challenged again although our credentials answered its
-    /// current nonce (and did not say `stale=true`): wrong username or password.
+    /// The server challenged a realm our request already carried
+    /// credentials for, without `stale=true`: most likely a wrong username
+    /// or password. (A caller that wants to retry once when the server only
+    /// replaced the nonce strips the old credentials before
+    /// [`crate::auth::DigestClient::handle_challenge`].)
     #[error("credentials for realm {realm:?} were rejected with {status}")]
     CredentialsRejected {
         /// The realm.
