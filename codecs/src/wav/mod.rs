@@ -21,7 +21,7 @@ pub use error::WavError;
 
 use crate::resample::SUPPORTED_RATES;
 
-/// Length of the header [`write`] produces.
+/// Length of the header [`write()`] produces.
 pub const HEADER_LEN: usize = 44;
 
 const PCM: u16 = 1;

@@ -38,7 +38,7 @@ pub struct SequenceTracker {
 
 impl SequenceTracker {
     /// A tracker for a source whose first packet carries `seq`; that packet
-    /// is on probation until [`MIN_SEQUENTIAL`] packets in a row arrive.
+    /// is on probation until two (`MIN_SEQUENTIAL`) packets in a row arrive.
     pub fn new(seq: u16) -> SequenceTracker {
         let mut t = SequenceTracker {
             started: true,

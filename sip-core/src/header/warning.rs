@@ -11,7 +11,7 @@ use crate::text::escape::{quote_into, quoted_string_end, unquote};
 pub struct Warning {
     /// Three-digit warning code.
     pub code: u16,
-    /// The agent (host[:port] or pseudonym).
+    /// The agent (`host[:port]` or pseudonym).
     pub agent: ByteStr,
     /// The text, unquoted.
     pub text: ByteStr,

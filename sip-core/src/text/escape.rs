@@ -29,7 +29,7 @@ pub fn escapes_well_formed(s: &str) -> bool {
 }
 
 /// Decodes `%HH` escapes. Malformed escapes are kept literally (callers that
-/// need strictness check [`escapes_well_formed`] first). The result may hold
+/// need strictness check `escapes_well_formed` first). The result may hold
 /// any octet, including NUL, so it is bytes rather than text.
 pub fn unescape(s: &str) -> Cow<'_, [u8]> {
     if !s.contains('%') {
