@@ -8,17 +8,57 @@ use super::pitch_search::cor_h_x;
 
 const NB_POS: usize = 8;
 const STEP: usize = 5;
-const MSIZE: usize = 64;
 
-/// Correlations of the impulse response between pulse positions, track by track.
+/// Correlations of the impulse response between pulse positions.
 struct Correlations {
-    /// Diagonal terms per track (tracks 0..=4, 4 being the second half of track 3).
-    diag: [[i16; NB_POS]; 5],
-    /// Cross terms rr[track_a][track_b][8*pos_a + pos_b], with signs folded in.
-    cross: [[[i16; MSIZE]; 5]; 5],
+    /// Running sums along each diagonal, flattened: `cum[40 * k + n]` is
+    /// the high half of the sum of h[m] * h[m + k] for m <= n.
+    cum: [i16; L_SUBFR * L_SUBFR],
+    /// The sign chosen for a pulse at each position (Q15 +1 or -1).
+    sign: [i16; L_SUBFR],
 }
 
-fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
+impl Correlations {
+    fn new(h_in: &[i16; L_SUBFR], sign: [i16; L_SUBFR]) -> Self {
+        let h = scaled_response(h_in);
+        let mut cum = [0i16; L_SUBFR * L_SUBFR];
+        // When 2*sum(h^2) fits in 32 bits no partial sum along any diagonal
+        // can leave the range (Cauchy-Schwarz), so plain sums are exact.
+        let fast = energy(0, &h) < i32::MAX;
+        for (k, row) in cum.chunks_exact_mut(L_SUBFR).enumerate() {
+            let mut s = 0i32;
+            for ((slot, &a), &b) in row.iter_mut().zip(&h).zip(&h[k..]) {
+                s = if fast {
+                    s.wrapping_add(2 * (a as i32 * b as i32))
+                } else {
+                    l_mac(s, a, b)
+                };
+                *slot = extract_h(s);
+            }
+        }
+        Correlations { cum, sign }
+    }
+
+    /// Energy of the filtered pulse at position `i`.
+    fn diag(&self, i: usize) -> i16 {
+        self.cum[L_SUBFR - 1 - i]
+    }
+
+    /// Correlation of the filtered pulses at positions `i` and `j` (`i != j`),
+    /// with their signs folded in.
+    fn cross(&self, i: usize, j: usize) -> i16 {
+        let (lo, hi) = (i.min(j), i.max(j));
+        let at = L_SUBFR * (hi - lo) + L_SUBFR - 1 - hi;
+        let r = self.cum.get(at).copied().unwrap_or(0);
+        let sign = |k: usize| self.sign.get(k).copied().unwrap_or(0);
+        // Times +1 (32767) when the signs agree, -1 (-32768) when they differ.
+        mult(r, sign(j) ^ (sign(i) >> 15))
+    }
+}
+
+/// `h` scaled as the search needs it: halved when its energy is large,
+/// else normalised.
+fn scaled_response(h_in: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
     let mut cor = 0i32;
     for &v in h_in.iter() {
         cor = l_mac(cor, v, v);
@@ -34,41 +74,7 @@ fn correlations(h_in: &[i16; L_SUBFR]) -> Correlations {
             h[i] = shl(h_in[i], k);
         }
     }
-    // Running sums along each diagonal: cum[k][n] = sum of h[m]*h[m+k] for m <= n.
-    let mut cum = [[0i16; L_SUBFR]; L_SUBFR];
-    // When 2*sum(h^2) fits in 32 bits no partial sum along any diagonal can
-    // leave the range (Cauchy-Schwarz), so plain sums are exact.
-    let fast = energy(0, &h) < i32::MAX;
-    for (k, row) in cum.iter_mut().enumerate() {
-        let mut s = 0i32;
-        for (n, slot) in row[..L_SUBFR - k].iter_mut().enumerate() {
-            s = if fast {
-                s.wrapping_add(2 * (h[n] as i32 * h[n + k] as i32))
-            } else {
-                l_mac(s, h[n], h[n + k])
-            };
-            *slot = extract_h(s);
-        }
-    }
-    let mut c = Correlations {
-        diag: [[0; NB_POS]; 5],
-        cross: [[[0; MSIZE]; 5]; 5],
-    };
-    for pos in 0..L_SUBFR {
-        c.diag[pos % STEP][pos / STEP] = cum[0][L_SUBFR - 1 - pos];
-    }
-    for ta in 0..5 {
-        for tb in (ta + 1..5).filter(|&tb| (ta, tb) != (3, 4)) {
-            for pa in 0..NB_POS {
-                for pb in 0..NB_POS {
-                    let (i, j) = (pa * STEP + ta, pb * STEP + tb);
-                    let (lo, hi) = if i < j { (i, j) } else { (j, i) };
-                    c.cross[ta][tb][pa * NB_POS + pb] = cum[hi - lo][L_SUBFR - 1 - hi];
-                }
-            }
-        }
-    }
-    c
+    h
 }
 
 /// Searches the codebook for the target `x` and impulse response `h`
@@ -79,39 +85,16 @@ pub fn search(
     h: &[i16; L_SUBFR],
 ) -> ([i16; L_SUBFR], [i16; L_SUBFR], i16, i16) {
     let mut dn = cor_h_x(h, x);
-    let mut rr = correlations(h);
     let mut sign = [0i16; L_SUBFR];
-    let mut sign_inv = [0i16; L_SUBFR];
     for i in 0..L_SUBFR {
         if dn[i] >= 0 {
             sign[i] = i16::MAX;
-            sign_inv[i] = i16::MIN;
         } else {
             sign[i] = i16::MIN;
-            sign_inv[i] = i16::MAX;
             dn[i] = negate(dn[i]);
         }
     }
-    for ta in 0..5 {
-        for tb in (ta + 1..5).filter(|&tb| (ta, tb) != (3, 4)) {
-            for pa in 0..NB_POS {
-                let ia = pa * STEP + ta;
-                let s = if sign[ia] < 0 { &sign_inv } else { &sign };
-                for pb in 0..NB_POS {
-                    let ib = pb * STEP + tb;
-                    let v = &mut rr.cross[ta][tb][pa * NB_POS + pb];
-                    *v = mult(*v, s[ib]);
-                }
-            }
-        }
-    }
-    let rc = |a: usize, b: usize, pa: usize, pb: usize| -> i16 {
-        if a < b {
-            rr.cross[a][b][pa * NB_POS + pb]
-        } else {
-            rr.cross[b][a][pb * NB_POS + pa]
-        }
-    };
+    let rr = Correlations::new(h, sign);
 
     const Q1_2: i16 = 16384;
     const Q1_4: i16 = 8192;
@@ -146,14 +129,13 @@ pub fn search(
             let mut ps = 0i16;
             let (mut ix, mut iy) = (ta, tb);
             for i0 in maxima(ta, &dn) {
-                let p0 = i0 / STEP;
                 let ps1 = dn[i0];
-                let alp1 = l_mult(rr.diag[ta][p0], Q1_4);
+                let alp1 = l_mult(rr.diag(i0), Q1_4);
                 for p1 in 0..NB_POS {
                     let i1 = p1 * STEP + tb;
                     let ps2 = add(ps1, dn[i1]);
-                    let mut alp2 = l_mac(alp1, rc(ta, tb, p0, p1), Q1_2);
-                    alp2 = l_mac(alp2, rr.diag[tb][p1], Q1_4);
+                    let mut alp2 = l_mac(alp1, rr.cross(i0, i1), Q1_2);
+                    alp2 = l_mac(alp2, rr.diag(i1), Q1_4);
                     let sq2 = mult(ps2, ps2);
                     let alp_16 = round(alp2);
                     if l_msu(l_mult(alp, sq2), sq, alp_16) > 0 {
@@ -166,29 +148,29 @@ pub fn search(
                 }
             }
             let (i0, i1) = (ix, iy);
-            let (p0, p1) = (i0 / STEP, i1 / STEP);
             let ps0 = ps;
             let alp0 = l_mult(alp, Q1_4);
             let mut sq = -1i16;
             let mut alp = 1i16;
             let mut rrv = [0i16; NB_POS];
             for (p3, v) in rrv.iter_mut().enumerate() {
-                let mut s = l_mult(rc(ta, td, p0, p3), Q1_4);
-                s = l_mac(s, rc(tb, td, p1, p3), Q1_4);
-                s = l_mac(s, rr.diag[td][p3], Q1_8);
+                let i3 = p3 * STEP + td;
+                let mut s = l_mult(rr.cross(i0, i3), Q1_4);
+                s = l_mac(s, rr.cross(i1, i3), Q1_4);
+                s = l_mac(s, rr.diag(i3), Q1_8);
                 *v = round(s);
             }
             let (mut jx, mut jy) = (tc, td);
             for p2 in 0..NB_POS {
                 let i2 = p2 * STEP + tc;
                 let ps1 = add(ps0, dn[i2]);
-                let mut alp1 = l_mac(alp0, rc(ta, tc, p0, p2), Q1_8);
-                alp1 = l_mac(alp1, rc(tb, tc, p1, p2), Q1_8);
-                alp1 = l_mac(alp1, rr.diag[tc][p2], Q1_16);
+                let mut alp1 = l_mac(alp0, rr.cross(i0, i2), Q1_8);
+                alp1 = l_mac(alp1, rr.cross(i1, i2), Q1_8);
+                alp1 = l_mac(alp1, rr.diag(i2), Q1_16);
                 for (p3, &rv) in rrv.iter().enumerate() {
                     let i3 = p3 * STEP + td;
                     let ps2 = add(ps1, dn[i3]);
-                    let mut alp2 = l_mac(alp1, rc(tc, td, p2, p3), Q1_8);
+                    let mut alp2 = l_mac(alp1, rr.cross(i2, i3), Q1_8);
                     alp2 = l_mac(alp2, rv, Q1_2);
                     let sq2 = mult(ps2, ps2);
                     let alp_16 = round(alp2);

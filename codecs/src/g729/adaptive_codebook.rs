@@ -31,50 +31,49 @@ pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
         c1[i] = INTER_3L[frac + 3 * i];
         c2[i] = INTER_3L[3 - frac + 3 * i];
     }
+    // The 20 taps over the window exc[x1 - 9 ..= x1 + 10] of output x1.
+    let mut taps = [0i16; 20];
+    for i in 0..10 {
+        taps[9 - i] = c1[i];
+        taps[10 + i] = c2[i];
+    }
     // When the largest sample times the filter's absolute sum fits, no
     // partial sum can saturate and plain 32-bit sums are exact.
-    let coef_abs: i64 = c1.iter().chain(&c2).map(|&c| (c as i64).abs()).sum();
+    let coef_abs: i64 = taps.iter().map(|&c| (c as i64).abs()).sum();
     let base = x0 as usize;
-    let mut peak = exc[base - 9..base + L_SUBFR + 10]
-        .iter()
-        .map(|v| v.unsigned_abs() as i64)
-        .max()
-        .unwrap_or(0);
+    // A copy of exc[base - 9 .. base + 50] (what the 40 outputs read);
+    // outputs that land inside it (lags under 50) are written back to it.
+    let mut win = [0i16; L_SUBFR + 19];
+    win.copy_from_slice(&exc[base - 9..base + L_SUBFR + 10]);
+    let mut peak = peak(&win) as i64;
     let mut exact = 2 * peak * coef_abs <= i32::MAX as i64;
-    // The 20 taps over the contiguous window exc[x1 - 9 ..= x1 + 10].
-    let mut taps = [0i32; 20];
-    for i in 0..10 {
-        taps[9 - i] = c1[i] as i32;
-        taps[10 + i] = c2[i] as i32;
-    }
+    // Index in `win` of output j is start + j - base + 9.
+    let back = start - base + 9;
     for j in 0..L_SUBFR {
-        let x1 = base + j;
-        let window = <&[i16; 20]>::try_from(&exc[x1 - 9..x1 + 11]);
-        let s = match window {
-            Ok(w) if exact => {
-                let mut sum = 0i32;
-                for k in 0..20 {
-                    sum += taps[k] * w[k] as i32;
-                }
-                2 * sum
+        let s = if exact {
+            let w: &[i16; 20] = win[j..j + 20].try_into().unwrap_or(&[0; 20]);
+            let mut sum = 0i32;
+            for k in 0..20 {
+                sum = sum.wrapping_add(taps[k] as i32 * w[k] as i32);
             }
-            _ => {
-                let past = &exc[x1 - 9..=x1];
-                let future = &exc[x1 + 1..x1 + 11];
-                let mut s = 0i32;
-                for i in 0..10 {
-                    s = l_mac(s, past[9 - i], c1[i]);
-                    s = l_mac(s, future[i], c2[i]);
-                }
-                s
+            2 * sum
+        } else {
+            let mut s = 0i32;
+            for i in 0..10 {
+                s = l_mac(s, win[j + 9 - i], c1[i]);
+                s = l_mac(s, win[j + 10 + i], c2[i]);
             }
+            s
         };
         let v = round(s);
         exc[start + j] = v;
-        // Lags under 40 read back what was just written: keep the bound true.
-        if v.unsigned_abs() as i64 > peak {
-            peak = v.unsigned_abs() as i64;
-            exact = 2 * peak * coef_abs <= i32::MAX as i64;
+        if let Some(slot) = win.get_mut(back + j) {
+            *slot = v;
+            // Keep the bound true for the outputs that read this one.
+            if v.unsigned_abs() as i64 > peak {
+                peak = v.unsigned_abs() as i64;
+                exact = 2 * peak * coef_abs <= i32::MAX as i64;
+            }
         }
     }
 }

@@ -242,7 +242,7 @@ pub fn div_s(num: i16, den: i16) -> i16 {
 /// Largest magnitude in `x`.
 #[inline]
 pub fn peak(x: &[i16]) -> u64 {
-    x.iter().map(|v| v.unsigned_abs() as u64).max().unwrap_or(0)
+    x.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0) as u64
 }
 
 /// True when `n` products of values bounded by `max_a` and `max_b`, doubled,
@@ -258,9 +258,9 @@ pub fn sums_fit(n: usize, max_a: u64, max_b: u64) -> bool {
 pub fn dot_fast(a: &[i16], b: &[i16]) -> i32 {
     let mut sum = 0i32;
     for (&x, &y) in a.iter().zip(b) {
-        sum = sum.wrapping_add(2 * (x as i32 * y as i32));
+        sum = sum.wrapping_add(x as i32 * y as i32);
     }
-    sum
+    sum.wrapping_mul(2)
 }
 
 /// `init + sum(2 * x[i]^2)` for `init >= 0` with the saturation of a chain
@@ -268,11 +268,11 @@ pub fn dot_fast(a: &[i16], b: &[i16]) -> i32 {
 /// clamped to the 32-bit range.
 #[inline]
 pub fn energy(init: i32, x: &[i16]) -> i32 {
-    let mut sum = init as i64;
+    let mut sum = 0u64;
     for &v in x {
-        sum += 2 * (v as i64 * v as i64);
+        sum += (v as i32 * v as i32) as u64;
     }
-    sum.min(i32::MAX as i64) as i32
+    (init as i64 + 2 * sum as i64).min(i32::MAX as i64) as i32
 }
 
 /// `init + sum(2 * a[i] * b[i])` with the saturation of a chain of

@@ -15,38 +15,45 @@ pub fn syn_filt(
     update: bool,
 ) -> bool {
     let n = x.len().min(y.len()).min(80);
-    let mut buf = [0i16; 80 + M];
-    buf[..M].copy_from_slice(mem);
-    let mut overflow = false;
+    let (x, y) = (&x[..n], &mut y[..n]);
     // While |a0| * peak(x) + sum(|a1..aM|) * peak(history) (doubled) stays
-    // within 32 bits no accumulation can saturate; the history peak grows
-    // as outputs are written.
+    // within 32 bits no accumulation can saturate: the plain sum is exact.
+    // The history peak grows as outputs are written, so the bound is kept
+    // as a limit on it.
     let feedback: i64 = a[1..].iter().map(|&c| (c as i64).abs()).sum();
-    let input_peak = x[..n]
-        .iter()
-        .map(|v| v.unsigned_abs() as i64)
-        .max()
-        .unwrap_or(0);
-    let direct = (a[0] as i64).abs() * input_peak;
-    let mut hist_peak = mem
-        .iter()
-        .map(|v| v.unsigned_abs() as i64)
-        .max()
-        .unwrap_or(0);
-    let mut fast = 2 * (direct + feedback * hist_peak) <= i32::MAX as i64;
-    // The feedback taps reversed, to pair with the history oldest first.
-    let mut rev = [0i32; M];
-    for j in 0..M {
-        rev[j] = a[M - j] as i32;
+    let direct = (a[0] as i64).abs() * peak(x) as i64;
+    let room = (i32::MAX as i64) / 2 - direct;
+    let peak_limit = if room < 0 {
+        -1
+    } else if feedback == 0 {
+        i64::MAX
+    } else {
+        room / feedback
+    };
+    let mut hist_peak = peak(mem) as i64;
+    // The history and the outputs in one buffer, oldest first.
+    let mut buf = [0i32; 80 + M];
+    for (b, &m) in buf.iter_mut().zip(mem.iter()) {
+        *b = m as i32;
     }
+    // `rev[k]` multiplies `buf[i + k]` for output i: the taps a[M]..a[2];
+    // a[1] multiplies the newest output, kept in `prev`.
+    let mut rev = [0i32; M - 1];
+    for (k, r) in rev.iter_mut().enumerate() {
+        *r = a[M - k] as i32;
+    }
+    let (a0, a1) = (a[0] as i32, a[1] as i32);
+    let mut prev = mem[M - 1] as i32;
+    let mut overflow = false;
     for i in 0..n {
-        let hist = <&[i16; M]>::try_from(&buf[i..i + M]);
-        let acc = if let (true, Ok(hist)) = (fast, hist) {
+        let acc = if hist_peak <= peak_limit {
+            // The older taps first: only the last product waits for `prev`.
+            let older: &[i32; M - 1] = buf[i..i + M - 1].try_into().unwrap_or(&[0; M - 1]);
             let mut fb = 0i32;
-            for j in 0..M {
-                fb += rev[j] * hist[j] as i32;
+            for k in 0..M - 1 {
+                fb += rev[k] * older[k];
             }
-            2 * (a[0] as i32 * x[i] as i32) - 2 * fb
+            2 * (a0 * x[i] as i32 - fb - a1 * prev)
         } else {
             let mut acc = l_mult(a[0], x[i]);
             for j in 1..=M {
@@ -57,49 +64,48 @@ pub fn syn_filt(
             acc
         };
         let shifted = (acc as i64) << 3;
-        overflow |= shifted != sat32(shifted) as i64;
-        let v = round(sat32(shifted));
-        buf[M + i] = v;
+        let clamped = sat32(shifted);
+        overflow |= shifted != clamped as i64;
+        let v = round(clamped);
+        prev = v as i32;
+        buf[M + i] = prev;
         y[i] = v;
-        if v.unsigned_abs() as i64 > hist_peak {
-            hist_peak = v.unsigned_abs() as i64;
-            fast = 2 * (direct + feedback * hist_peak) <= i32::MAX as i64;
-        }
+        hist_peak = hist_peak.max(v.unsigned_abs() as i64);
     }
     if update && n >= M {
-        mem.copy_from_slice(&buf[n..n + M]);
+        mem.copy_from_slice(&y[n - M..]);
     }
     overflow
 }
 
-/// Inverse filter `y = A(z) x`; `x` holds M samples of history before the
-/// `len` samples to filter (so `x.len() == M + len`).
+/// Inverse filter `y = A(z) x` over 40 samples; `x` holds M samples of
+/// history before the 40 samples to filter (so `x.len() == M + 40`).
 pub fn residu(a: &[i16; M + 1], x: &[i16], y: &mut [i16]) {
-    let len = y.len().min(x.len().saturating_sub(M));
-    let coef_abs: i64 = a.iter().map(|&c| (c as i64).abs()).sum();
-    let fast = sums_fit(1, coef_abs as u64, peak(&x[..M + len]));
-    let mut rev = [0i32; M + 1];
-    for (r, &c) in rev.iter_mut().zip(a.iter().rev()) {
-        *r = c as i32;
-    }
-    for (i, win) in x.windows(M + 1).take(len).enumerate() {
-        let s = match <&[i16; M + 1]>::try_from(win) {
-            Ok(w) if fast => {
-                let mut s = 0i32;
-                for j in 0..=M {
-                    s += rev[j] * w[j] as i32;
-                }
-                2 * s
+    let (Some(x), Some(y)) = (x.get(..M + 40), y.get_mut(..40)) else {
+        return;
+    };
+    let coef_abs: u64 = a.iter().map(|&c| c.unsigned_abs() as u64).sum();
+    if sums_fit(1, coef_abs, peak(x)) {
+        // No partial sum can saturate: accumulate tap by tap over all
+        // outputs (a loop the compiler vectorises).
+        let mut acc = [0i32; 40];
+        for (j, &c) in a.iter().enumerate() {
+            let c = c as i32;
+            for (s, &v) in acc.iter_mut().zip(&x[M - j..M - j + 40]) {
+                *s += c * v as i32;
             }
-            _ => {
-                let mut s = l_mult(x[M + i], a[0]);
-                for j in 1..=M {
-                    s = l_mac(s, a[j], x[M + i - j]);
-                }
-                s
+        }
+        for (o, s) in y.iter_mut().zip(acc) {
+            *o = round(l_shl(2 * s, 3));
+        }
+    } else {
+        for i in 0..40 {
+            let mut s = l_mult(x[M + i], a[0]);
+            for j in 1..=M {
+                s = l_mac(s, a[j], x[M + i - j]);
             }
-        };
-        y[i] = round(l_shl(s, 3));
+            y[i] = round(l_shl(s, 3));
+        }
     }
 }
 

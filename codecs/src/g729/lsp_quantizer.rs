@@ -43,11 +43,14 @@ fn weights(lsf: &[i16; M]) -> [i16; M] {
 fn pre_select(target: &[i16; M]) -> usize {
     let mut best = (i32::MAX, 0);
     for (i, row) in LSPCB1.iter().enumerate() {
-        let mut t = [0i16; M];
-        for j in 0..M {
-            t[j] = sub(target[j], row[j]);
+        // sum(2 * sub(target, row)^2), saturated to 32 bits as the chain of
+        // multiply-accumulates would be (every term is non-negative).
+        let mut d = 0u64;
+        for (&x, &c) in target.iter().zip(row) {
+            let t = sub(x, c) as i32;
+            d += (t * t) as u64;
         }
-        let d = energy(0, &t);
+        let d = (2 * d).min(i32::MAX as u64) as i32;
         if d < best.0 {
             best = (d, i);
         }

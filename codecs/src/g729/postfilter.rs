@@ -155,16 +155,8 @@ impl PostFilter {
         x[..=M].copy_from_slice(ap3);
         let mut h = [0i16; L_H];
         syn_filt(ap4, &x, &mut h, &mut [0; M], false);
-        let mut l = l_mult(h[0], h[0]);
-        for &v in &h[1..] {
-            l = l_mac(l, v, v);
-        }
-        let rh0 = extract_h(l);
-        let mut l = l_mult(h[0], h[1]);
-        for i in 1..L_H - 1 {
-            l = l_mac(l, h[i], h[i + 1]);
-        }
-        let mut rh1 = extract_h(l);
+        let rh0 = extract_h(energy(0, &h));
+        let mut rh1 = extract_h(mac_dot(0, &h[..L_H - 1], &h[1..]));
         if rh1 <= 0 {
             rh1 = 0;
         } else {
@@ -179,14 +171,14 @@ impl PostFilter {
     }
 
     fn agc(&mut self, sig_in: &[i16; L_SUBFR], sig_out: &mut [i16; L_SUBFR]) {
-        let s = energy(sig_out);
+        let s = scaled_energy(sig_out);
         if s == 0 {
             self.past_gain = 0;
             return;
         }
         let mut exp = sub(norm_l(s), 1);
         let gain_out = round(l_shl(s, exp));
-        let s = energy(sig_in);
+        let s = scaled_energy(sig_in);
         let g0 = if s == 0 {
             0
         } else {
@@ -216,12 +208,11 @@ impl Default for PostFilter {
     }
 }
 
-/// Energy of a subframe scaled down by 16 so it cannot overflow.
-fn energy(x: &[i16; L_SUBFR]) -> i32 {
-    let mut s = 0i32;
-    for &v in x.iter() {
-        let t = shr(v, 2);
-        s = l_mac(s, t, t);
+/// Energy of a subframe scaled down by 16 (saturated to 32 bits).
+fn scaled_energy(x: &[i16; L_SUBFR]) -> i32 {
+    let mut scaled = [0i16; L_SUBFR];
+    for (s, &v) in scaled.iter_mut().zip(x) {
+        *s = v >> 2;
     }
-    s
+    energy(0, &scaled)
 }
