@@ -43,6 +43,8 @@ async fn twilio_call_behind_a_digest_challenge_end_to_end() {
     }
     let mut setup = Setup::answer(Codec::Pcmu, Bot::Twilio(BotPlan::tone_then_hangup(2.5)));
     setup.scenario = "engine_answer_auth.xml";
+    // The callee presses 5 after a second.
+    setup.peer_dtmf = Some((5, 50));
     let run = run(setup).await;
     assert!(run.sipp.success, "SIPp:\n{}", run.sipp.log);
 
@@ -187,6 +189,18 @@ async fn twilio_call_behind_a_digest_challenge_end_to_end() {
     assert!(
         played_after >= Duration::from_millis(900),
         "mark after {played_after:?}"
+    );
+
+    // The key press reached the bot once.
+    let dtmf: Vec<&Value> = msgs
+        .iter()
+        .map(|(_, m)| m)
+        .filter(|m| m["event"] == "dtmf")
+        .collect();
+    assert_eq!(dtmf.len(), 1, "{dtmf:?}");
+    assert_eq!(
+        dtmf[0],
+        &json!({"event":"dtmf","streamSid":sid,"sequenceNumber":dtmf[0]["sequenceNumber"],"dtmf":{"track":"inbound_track","digit":"5"}})
     );
 
     // The callee's 440 Hz reached the bot.

@@ -46,6 +46,8 @@ pub struct Setup {
     pub bot: Bot,
     /// The tone the callee sends (None: the callee is mute).
     pub peer_tone: Option<f64>,
+    /// A key the callee presses (RFC 4733 event code) after this many packets.
+    pub peer_dtmf: Option<(u8, usize)>,
     /// Hang up after this much talk.
     pub max_duration: Duration,
     /// No-audio timeout of the engine.
@@ -67,6 +69,7 @@ impl Setup {
             offer: vec![Codec::Pcmu, Codec::Pcma, Codec::G729, Codec::Gsm],
             bot,
             peer_tone: Some(440.0),
+            peer_dtmf: None,
             max_duration: Duration::from_secs(30),
             no_audio: Duration::from_secs(10),
             ring_timeout: None,
@@ -110,7 +113,7 @@ impl Run {
 /// Places one call as `setup` says.
 pub async fn run(setup: Setup) -> Run {
     let pt = setup.codec.payload_type();
-    let peer = RtpPeer::start(setup.codec, pt, setup.peer_tone).await;
+    let peer = RtpPeer::start_with_dtmf(setup.codec, pt, setup.peer_tone, setup.peer_dtmf).await;
     let (sdp_pt, sdp_name) = setup.sdp_codec.unwrap_or((pt, setup.codec.encoding_name()));
     let mut args: Vec<String> = [
         "-key",

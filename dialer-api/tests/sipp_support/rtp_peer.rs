@@ -65,6 +65,17 @@ impl RtpPeer {
     /// Listens on a free loopback port; sends `tone_hz` (None: silence is
     /// never sent, the peer stays mute) encoded with `codec` as payload type `pt`.
     pub async fn start(codec: Codec, pt: u8, tone_hz: Option<f64>) -> RtpPeer {
+        RtpPeer::start_with_dtmf(codec, pt, tone_hz, None).await
+    }
+
+    /// The same, and after `dtmf.1` packets of audio presses key `dtmf.0`
+    /// for 100 ms as RFC 4733 events on payload type 101.
+    pub async fn start_with_dtmf(
+        codec: Codec,
+        pt: u8,
+        tone_hz: Option<f64>,
+        dtmf: Option<(u8, usize)>,
+    ) -> RtpPeer {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let addr = socket.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -80,6 +91,7 @@ impl RtpPeer {
             let mut seq: u16 = 1000;
             let mut ts: u32 = 50_000;
             let mut n: usize = 0;
+            let mut event_start: Option<u32> = None;
             loop {
                 tokio::select! {
                     r = socket.recv_from(&mut buf) => {
@@ -95,11 +107,28 @@ impl RtpPeer {
                         let pcm = tone(hz, 8000.0, 160, n * 160);
                         n += 1;
                         let mut packet = vec![0x80, pt, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78];
+                        let mut stamp = ts;
+                        match dtmf {
+                            // A key press: 5 updates then 3 end packets, all
+                            // with the timestamp of its start.
+                            Some((event, at)) if (at..at + 8).contains(&n) => {
+                                let step = n - at;
+                                let start = *event_start.get_or_insert(ts);
+                                stamp = start;
+                                let end = step >= 5;
+                                let duration = (160 * (step.min(4) + 1)) as u16;
+                                packet[1] = if step == 0 { 0x80 | 101 } else { 101 };
+                                packet.extend_from_slice(&[event, if end { 0x80 | 10 } else { 10 }]);
+                                packet.extend_from_slice(&duration.to_be_bytes());
+                            }
+                            _ => {
+                                let mut payload = [0u8; 640];
+                                let len = encoder.encode(&pcm, &mut payload).unwrap();
+                                packet.extend_from_slice(&payload[..len]);
+                            }
+                        }
                         packet[2..4].copy_from_slice(&seq.to_be_bytes());
-                        packet[4..8].copy_from_slice(&ts.to_be_bytes());
-                        let mut payload = [0u8; 640];
-                        let len = encoder.encode(&pcm, &mut payload).unwrap();
-                        packet.extend_from_slice(&payload[..len]);
+                        packet[4..8].copy_from_slice(&stamp.to_be_bytes());
                         let _ = socket.send_to(&packet, to).await;
                         *tx_count.lock().unwrap() += 1;
                         seq = seq.wrapping_add(1);
