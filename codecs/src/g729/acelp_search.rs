@@ -11,8 +11,8 @@ const STEP: usize = 5;
 
 /// Correlations of the impulse response between pulse positions.
 struct Correlations {
-    /// Running sums along each diagonal, flattened: `cum[40 * k + n]` is
-    /// the high half of the sum of h[m] * h[m + k] for m <= n.
+    /// Running sums along each diagonal: `cum[40 * n + k]` is the high
+    /// half of the sum of 2 * h[m] * h[m + k] for m <= n (k < 40 - n).
     cum: [i16; L_SUBFR * L_SUBFR],
     /// The sign chosen for a pulse at each position (Q15 +1 or -1).
     sign: [i16; L_SUBFR],
@@ -25,15 +25,22 @@ impl Correlations {
         // When 2*sum(h^2) fits in 32 bits no partial sum along any diagonal
         // can leave the range (Cauchy-Schwarz), so plain sums are exact.
         let fast = energy(0, &h) < i32::MAX;
-        for (k, row) in cum.chunks_exact_mut(L_SUBFR).enumerate() {
-            let mut s = 0i32;
-            for ((slot, &a), &b) in row.iter_mut().zip(&h).zip(&h[k..]) {
-                s = if fast {
-                    s.wrapping_add(2 * (a as i32 * b as i32))
-                } else {
-                    l_mac(s, a, b)
-                };
-                *slot = extract_h(s);
+        // acc[k] runs along diagonal k; step n adds h[n] * h[n + k] to
+        // every diagonal at once (a loop the compiler vectorises).
+        let mut acc = [0i32; L_SUBFR];
+        for (n, row) in cum.chunks_exact_mut(L_SUBFR).enumerate() {
+            let hn = h[n];
+            let lanes = acc.iter_mut().zip(&h[n..]).zip(row.iter_mut());
+            if fast {
+                for ((a, &b), out) in lanes {
+                    *a += 2 * (hn as i32 * b as i32);
+                    *out = extract_h(*a);
+                }
+            } else {
+                for ((a, &b), out) in lanes {
+                    *a = l_mac(*a, hn, b);
+                    *out = extract_h(*a);
+                }
             }
         }
         Correlations { cum, sign }
@@ -41,18 +48,31 @@ impl Correlations {
 
     /// Energy of the filtered pulse at position `i`.
     fn diag(&self, i: usize) -> i16 {
-        self.cum[L_SUBFR - 1 - i]
+        self.cum
+            .get(L_SUBFR * (L_SUBFR - 1 - i))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Correlation of the filtered pulses at positions `i` and `j` (`i != j`),
     /// with their signs folded in.
     fn cross(&self, i: usize, j: usize) -> i16 {
         let (lo, hi) = (i.min(j), i.max(j));
-        let at = L_SUBFR * (hi - lo) + L_SUBFR - 1 - hi;
+        let at = L_SUBFR * (L_SUBFR - 1 - hi) + hi - lo;
         let r = self.cum.get(at).copied().unwrap_or(0);
         let sign = |k: usize| self.sign.get(k).copied().unwrap_or(0);
         // Times +1 (32767) when the signs agree, -1 (-32768) when they differ.
         mult(r, sign(j) ^ (sign(i) >> 15))
+    }
+
+    /// `cross` between every position of track `a` and every position of
+    /// track `b`: `[8 * pos_a + pos_b]`.
+    fn track_pair(&self, a: usize, b: usize) -> [i16; NB_POS * NB_POS] {
+        let mut out = [0i16; NB_POS * NB_POS];
+        for (k, v) in out.iter_mut().enumerate() {
+            *v = self.cross(k / NB_POS * STEP + a, k % NB_POS * STEP + b);
+        }
+        out
     }
 }
 
@@ -120,6 +140,9 @@ pub fn search(
         }
         out
     };
+    // The last two pulses are searched on tracks (0, 1) or (1, 2).
+    let pair01 = rr.track_pair(0, 1);
+    let pair12 = rr.track_pair(1, 2);
     for t3 in [3usize, 4] {
         // Search A: first pair on tracks 2 and t3, then tracks 0 and 1.
         // Search B: first pair on tracks t3 and 0, then tracks 1 and 2.
@@ -150,8 +173,6 @@ pub fn search(
             let (i0, i1) = (ix, iy);
             let ps0 = ps;
             let alp0 = l_mult(alp, Q1_4);
-            let mut sq = -1i16;
-            let mut alp = 1i16;
             let mut rrv = [0i16; NB_POS];
             for (p3, v) in rrv.iter_mut().enumerate() {
                 let i3 = p3 * STEP + td;
@@ -160,28 +181,42 @@ pub fn search(
                 s = l_mac(s, rr.diag(i3), Q1_8);
                 *v = round(s);
             }
+            // The innermost loop in exact arithmetic: ps and dn are never
+            // negative, so add(ps1, dn) is min(ps1 + dn, 32767) and
+            // mult(ps2, ps2) is (ps2 * ps2) >> 15; alp1 and the sum before
+            // the last multiply-accumulate stay within 32 bits, so
+            // round(alp2) is the 64-bit sum rounded to 16 bits and
+            // saturated; sq is never -32768, so the products of the test
+            // are exact and it compares them directly.
+            let mut dn3 = [0i32; NB_POS];
+            let mut tail = [0i64; NB_POS];
+            for (p3, (d, t)) in dn3.iter_mut().zip(tail.iter_mut()).enumerate() {
+                *d = dn[p3 * STEP + td] as i32;
+                *t = ((rrv[p3] as i64) << 15) + 0x8000;
+            }
+            let (mut sq, mut alp) = (-1i32, 1i32);
+            let pair = if tc == 0 { &pair01 } else { &pair12 };
             let (mut jx, mut jy) = (tc, td);
-            for p2 in 0..NB_POS {
+            for (p2, cross23) in pair.chunks_exact(NB_POS).enumerate() {
                 let i2 = p2 * STEP + tc;
-                let ps1 = add(ps0, dn[i2]);
+                let ps1 = add(ps0, dn[i2]) as i32;
                 let mut alp1 = l_mac(alp0, rr.cross(i0, i2), Q1_8);
                 alp1 = l_mac(alp1, rr.cross(i1, i2), Q1_8);
                 alp1 = l_mac(alp1, rr.diag(i2), Q1_16);
-                for (p3, &rv) in rrv.iter().enumerate() {
-                    let i3 = p3 * STEP + td;
-                    let ps2 = add(ps1, dn[i3]);
-                    let mut alp2 = l_mac(alp1, rr.cross(i2, i3), Q1_8);
-                    alp2 = l_mac(alp2, rv, Q1_2);
-                    let sq2 = mult(ps2, ps2);
-                    let alp_16 = round(alp2);
-                    if l_msu(l_mult(alp, sq2), sq, alp_16) > 0 {
+                for (p3, ((&d, &t), &c23)) in dn3.iter().zip(&tail).zip(cross23).enumerate() {
+                    let ps2 = (ps1 + d).min(i16::MAX as i32);
+                    let sq2 = (ps2 * ps2) >> 15;
+                    let alp2 = alp1 as i64 + ((c23 as i64) << 13) + t;
+                    let alp_16 = (alp2 >> 16).clamp(i16::MIN as i64, i16::MAX as i64) as i32;
+                    if alp * sq2 > sq * alp_16 {
                         sq = sq2;
                         alp = alp_16;
                         jx = i2;
-                        jy = i3;
+                        jy = p3 * STEP + td;
                     }
                 }
             }
+            let (sq, alp) = (sq as i16, alp as i16);
             if l_msu(l_mult(best.1, sq), best.0, alp) > 0 {
                 let mut pos = [0usize; 4];
                 for (track, at) in [(ta, i0), (tb, i1), (tc, jx), (td, jy)] {

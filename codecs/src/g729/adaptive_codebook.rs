@@ -37,8 +37,6 @@ pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
         taps[9 - i] = c1[i];
         taps[10 + i] = c2[i];
     }
-    // When the largest sample times the filter's absolute sum fits, no
-    // partial sum can saturate and plain 32-bit sums are exact.
     let coef_abs: i64 = taps.iter().map(|&c| (c as i64).abs()).sum();
     let base = x0 as usize;
     // A copy of exc[base - 9 .. base + 50] (what the 40 outputs read);
@@ -46,35 +44,69 @@ pub fn pred_lt3(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
     let mut win = [0i16; L_SUBFR + 19];
     win.copy_from_slice(&exc[base - 9..base + L_SUBFR + 10]);
     let mut peak = peak(&win) as i64;
-    let mut exact = 2 * peak * coef_abs <= i32::MAX as i64;
-    // Index in `win` of output j is start + j - base + 9.
+    // Index in `win` of output j is start + j - base + 9, and output j reads
+    // win[j .. j + 20]: an output written back is first read `gap` outputs
+    // later, so each block of `gap` outputs depends only on earlier blocks
+    // and is computed tap by tap over the whole block (vectorised).
     let back = start - base + 9;
-    for j in 0..L_SUBFR {
-        let s = if exact {
-            let w: &[i16; 20] = win[j..j + 20].try_into().unwrap_or(&[0; 20]);
-            let mut sum = 0i32;
-            for k in 0..20 {
-                sum = sum.wrapping_add(taps[k] as i32 * w[k] as i32);
-            }
-            2 * sum
+    let gap = back.saturating_sub(19).clamp(1, L_SUBFR);
+    let mut first = 0;
+    while first < L_SUBFR {
+        let len = gap.min(L_SUBFR - first);
+        let mut acc = [0i32; L_SUBFR];
+        let acc = &mut acc[..len];
+        // When the largest sample read times the filter's absolute sum
+        // fits, no partial sum can saturate and plain 32-bit sums are exact.
+        if 2 * peak * coef_abs <= i32::MAX as i64 {
+            fir_exact(&taps, &win[first..], acc);
         } else {
-            let mut s = 0i32;
-            for i in 0..10 {
-                s = l_mac(s, win[j + 9 - i], c1[i]);
-                s = l_mac(s, win[j + 10 + i], c2[i]);
-            }
-            s
-        };
-        let v = round(s);
-        exc[start + j] = v;
-        if let Some(slot) = win.get_mut(back + j) {
-            *slot = v;
-            // Keep the bound true for the outputs that read this one.
-            if v.unsigned_abs() as i64 > peak {
-                peak = v.unsigned_abs() as i64;
-                exact = 2 * peak * coef_abs <= i32::MAX as i64;
+            for (j, a) in (first..).zip(acc.iter_mut()) {
+                for i in 0..10 {
+                    *a = l_mac(*a, win[j + 9 - i], c1[i]);
+                    *a = l_mac(*a, win[j + 10 + i], c2[i]);
+                }
             }
         }
+        for (j, &s) in (first..).zip(acc.iter()) {
+            let v = round(s);
+            exc[start + j] = v;
+            if let Some(slot) = win.get_mut(back + j) {
+                *slot = v;
+                // Keep the bound true for the outputs that read this one.
+                peak = peak.max(v.unsigned_abs() as i64);
+            }
+        }
+        first += len;
+    }
+}
+
+/// `acc[j] = 2 * sum(taps[k] * win[j + k])`, for sums that cannot leave
+/// the 32-bit range; eight outputs at a time, accumulated in registers.
+fn fir_exact(taps: &[i16; 20], win: &[i16], acc: &mut [i32]) {
+    let done = acc.len() / 8 * 8;
+    for (c, out) in acc.chunks_exact_mut(8).enumerate() {
+        let mut sum = [0i32; 8];
+        for (k, &t) in taps.iter().enumerate() {
+            let Some(w) = win.get(8 * c + k..8 * c + k + 8) else {
+                return;
+            };
+            for (s, &v) in sum.iter_mut().zip(w) {
+                *s += t as i32 * v as i32;
+            }
+        }
+        for (o, s) in out.iter_mut().zip(sum) {
+            *o = 2 * s;
+        }
+    }
+    for (j, o) in acc.iter_mut().enumerate().skip(done) {
+        let Some(w) = win.get(j..j + 20) else {
+            return;
+        };
+        *o = 2 * w
+            .iter()
+            .zip(taps)
+            .map(|(&v, &t)| v as i32 * t as i32)
+            .sum::<i32>();
     }
 }
 

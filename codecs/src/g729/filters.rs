@@ -32,28 +32,32 @@ pub fn syn_filt(
     };
     let mut hist_peak = peak(mem) as i64;
     // The history and the outputs in one buffer, oldest first.
-    let mut buf = [0i32; 80 + M];
-    for (b, &m) in buf.iter_mut().zip(mem.iter()) {
-        *b = m as i32;
+    let mut buf = [0i16; 80 + M];
+    buf[..M].copy_from_slice(mem);
+    // `older[k]` multiplies `buf[i + k]` for output i: the taps a[M]..a[3].
+    // a[2] and a[1] multiply the two newest outputs, kept in registers.
+    let mut older = [0i16; M - 2];
+    for (k, r) in older.iter_mut().enumerate() {
+        *r = a[M - k];
     }
-    // `rev[k]` multiplies `buf[i + k]` for output i: the taps a[M]..a[2];
-    // a[1] multiplies the newest output, kept in `prev`.
-    let mut rev = [0i32; M - 1];
-    for (k, r) in rev.iter_mut().enumerate() {
-        *r = a[M - k] as i32;
-    }
-    let (a0, a1) = (a[0] as i32, a[1] as i32);
-    let mut prev = mem[M - 1] as i32;
+    let (a0, a1, a2) = (a[0] as i32, a[1] as i32, a[2] as i32);
+    let (mut y1, mut y2) = (mem[M - 1] as i32, mem[M - 2] as i32);
     let mut overflow = false;
     for i in 0..n {
-        let acc = if hist_peak <= peak_limit {
-            // The older taps first: only the last product waits for `prev`.
-            let older: &[i32; M - 1] = buf[i..i + M - 1].try_into().unwrap_or(&[0; M - 1]);
+        let v = if hist_peak <= peak_limit {
+            // Exact without saturation: acc = 2 * full. Shifting left by 3
+            // and rounding to the high half is then (full + 2^11) >> 12,
+            // saturated to 16 bits; the 32-bit shift saturates when
+            // 16 * full leaves the 32-bit range.
+            let window: &[i16; M - 2] = buf[i..i + M - 2].try_into().unwrap_or(&[0; M - 2]);
             let mut fb = 0i32;
-            for k in 0..M - 1 {
-                fb += rev[k] * older[k];
+            for k in 0..M - 2 {
+                fb += older[k] as i32 * window[k] as i32;
             }
-            2 * (a0 * x[i] as i32 - fb - a1 * prev)
+            let part = a0 * x[i] as i32 - fb - a2 * y2 + (1 << 11);
+            let full = part - a1 * y1;
+            overflow |= !(-(1 << 27) + (1 << 11)..(1 << 27) + (1 << 11)).contains(&full);
+            sat16(full >> 12)
         } else {
             let mut acc = l_mult(a[0], x[i]);
             for j in 1..=M {
@@ -61,14 +65,14 @@ pub fn syn_filt(
                 overflow |= s != sat32(s) as i64;
                 acc = sat32(s);
             }
-            acc
+            let shifted = (acc as i64) << 3;
+            let clamped = sat32(shifted);
+            overflow |= shifted != clamped as i64;
+            round(clamped)
         };
-        let shifted = (acc as i64) << 3;
-        let clamped = sat32(shifted);
-        overflow |= shifted != clamped as i64;
-        let v = round(clamped);
-        prev = v as i32;
-        buf[M + i] = prev;
+        y2 = y1;
+        y1 = v as i32;
+        buf[M + i] = v;
         y[i] = v;
         hist_peak = hist_peak.max(v.unsigned_abs() as i64);
     }
