@@ -34,28 +34,39 @@ pub fn syn_filt(
     // The history and the outputs in one buffer, oldest first.
     let mut buf = [0i16; 80 + M];
     buf[..M].copy_from_slice(mem);
-    // `older[k]` multiplies `buf[i + k]` for output i: the taps a[M]..a[3].
-    // a[2] and a[1] multiply the two newest outputs, kept in registers.
-    let mut older = [0i16; M - 2];
+    // `older[k]` multiplies `buf[i + k]` for output i: the taps a[M]..a[2].
+    // Only a[1] waits for the newest output.
+    let mut older = [0i16; M - 1];
     for (k, r) in older.iter_mut().enumerate() {
         *r = a[M - k];
     }
-    let (a0, a1, a2) = (a[0] as i32, a[1] as i32, a[2] as i32);
-    let (mut y1, mut y2) = (mem[M - 1] as i32, mem[M - 2] as i32);
+    let (a0, a1) = (a[0] as i32, a[1] as i32);
+    // Everything of output i but the a[1] term, plus the rounding constant
+    // (wrapping: only used when the bound holds, and then exact).
+    let part = |buf: &[i16; 80 + M], i: usize| -> i32 {
+        let window: &[i16; M - 1] = buf[i..i + M - 1].try_into().unwrap_or(&[0; M - 1]);
+        let mut fb = 0i32;
+        for k in 0..M - 1 {
+            fb = fb.wrapping_add(older[k] as i32 * window[k] as i32);
+        }
+        a0.wrapping_mul(x.get(i).copied().unwrap_or(0) as i32)
+            .wrapping_sub(fb)
+            .wrapping_add(1 << 11)
+    };
+    let mut y1 = mem[M - 1] as i32;
+    let mut next = part(&buf, 0);
     let mut overflow = false;
     for i in 0..n {
+        // Computed a step ahead, so only the a[1] product is on the
+        // sample-to-sample path.
+        let this = next;
+        next = part(&buf, i + 1);
         let v = if hist_peak <= peak_limit {
             // Exact without saturation: acc = 2 * full. Shifting left by 3
             // and rounding to the high half is then (full + 2^11) >> 12,
             // saturated to 16 bits; the 32-bit shift saturates when
             // 16 * full leaves the 32-bit range.
-            let window: &[i16; M - 2] = buf[i..i + M - 2].try_into().unwrap_or(&[0; M - 2]);
-            let mut fb = 0i32;
-            for k in 0..M - 2 {
-                fb += older[k] as i32 * window[k] as i32;
-            }
-            let part = a0 * x[i] as i32 - fb - a2 * y2 + (1 << 11);
-            let full = part - a1 * y1;
+            let full = this - a1 * y1;
             overflow |= !(-(1 << 27) + (1 << 11)..(1 << 27) + (1 << 11)).contains(&full);
             sat16(full >> 12)
         } else {
@@ -70,7 +81,6 @@ pub fn syn_filt(
             overflow |= shifted != clamped as i64;
             round(clamped)
         };
-        y2 = y1;
         y1 = v as i32;
         buf[M + i] = v;
         y[i] = v;

@@ -14,6 +14,14 @@ pub struct HighPass {
     x1: i16,
 }
 
+/// `mpy_32_16(hi, lo, n)` for the (hi, lo) pairs of `l_extract` (`lo` in
+/// 0..32768) and the filters' coefficients (|n| < 16384): no step of it
+/// can saturate, so it is this exact sum.
+#[inline(always)]
+fn mpy_pair(y: (i16, i16), n: i16) -> i32 {
+    2 * (y.0 as i32 * n as i32) + 2 * ((y.1 as i32 * n as i32) >> 15)
+}
+
 impl HighPass {
     /// Encoder pre-processing: high-pass at 140 Hz and divide by 2, in place.
     pub fn pre_process(&mut self, signal: &mut [i16]) {
@@ -21,12 +29,14 @@ impl HighPass {
             let x2 = self.x1;
             self.x1 = self.x0;
             self.x0 = *s;
-            let mut l = mpy_32_16(self.y1.0, self.y1.1, A140[1]);
-            l = l_add(l, mpy_32_16(self.y2.0, self.y2.1, A140[2]));
-            l = l_mac(l, self.x0, B140[0]);
-            l = l_mac(l, self.x1, B140[1]);
-            l = l_mac(l, x2, B140[2]);
-            l = l_shl(l, 3);
+            // The terms sum to at most 1.25e9 in magnitude: the chain of
+            // saturating additions of the standard never saturates here.
+            let l = mpy_pair(self.y1, A140[1])
+                + mpy_pair(self.y2, A140[2])
+                + 2 * (self.x0 as i32 * B140[0] as i32)
+                + 2 * (self.x1 as i32 * B140[1] as i32)
+                + 2 * (x2 as i32 * B140[2] as i32);
+            let l = l_shl(l, 3);
             *s = round(l);
             self.y2 = self.y1;
             self.y1 = l_extract(l);
@@ -39,12 +49,22 @@ impl HighPass {
             let x2 = self.x1;
             self.x1 = self.x0;
             self.x0 = *s;
-            let mut l = mpy_32_16(self.y1.0, self.y1.1, A100[1]);
-            l = l_add(l, mpy_32_16(self.y2.0, self.y2.1, A100[2]));
-            l = l_mac(l, self.x0, B100[0]);
-            l = l_mac(l, self.x1, B100[1]);
-            l = l_mac(l, x2, B100[2]);
-            l = l_shl(l, 2);
+            // The feedback terms and the first input term cannot saturate
+            // (at most 2.04e9); the last two additions are checked.
+            let head = mpy_pair(self.y1, A100[1])
+                + mpy_pair(self.y2, A100[2])
+                + 2 * (self.x0 as i32 * B100[0] as i32);
+            let sum = head as i64
+                + 2 * (self.x1 as i64 * B100[1] as i64)
+                + 2 * (x2 as i64 * B100[2] as i64);
+            let partial = head as i64 + 2 * (self.x1 as i64 * B100[1] as i64);
+            let l = if partial == sat32(partial) as i64 && sum == sat32(sum) as i64 {
+                sum as i32
+            } else {
+                let l = l_mac(head, self.x1, B100[1]);
+                l_mac(l, x2, B100[2])
+            };
+            let l = l_shl(l, 2);
             *s = round(l_shl(l, 1));
             self.y2 = self.y1;
             self.y1 = l_extract(l);

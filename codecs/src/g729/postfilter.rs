@@ -162,12 +162,13 @@ impl PostFilter {
         } else {
             rh1 = div_s(mult(rh1, MU), rh0);
         }
-        let last = sig[L_SUBFR - 1];
-        for i in (1..L_SUBFR).rev() {
-            sig[i] = sub(sig[i], mult(rh1, sig[i - 1]));
+        let mut prev = [0i16; L_SUBFR];
+        prev[0] = self.mem_pre;
+        prev[1..].copy_from_slice(&sig[..L_SUBFR - 1]);
+        self.mem_pre = sig[L_SUBFR - 1];
+        for (v, &p) in sig.iter_mut().zip(&prev) {
+            *v = sub(*v, mult(rh1, p));
         }
-        sig[0] = sub(sig[0], mult(rh1, self.mem_pre));
-        self.mem_pre = last;
     }
 
     fn agc(&mut self, sig_in: &[i16; L_SUBFR], sig_out: &mut [i16; L_SUBFR]) {
@@ -192,13 +193,18 @@ impl PostFilter {
             let i = round(l_shl(s, 9));
             mult(i, AGC_FAC1)
         };
-        let mut gain = self.past_gain;
-        for v in sig_out.iter_mut() {
-            gain = mult(gain, AGC_FAC);
-            gain = add(gain, g0);
-            *v = extract_h(l_shl(l_mult(*v, gain), 3));
+        // |mult(gain, AGC_FAC)| <= 29491 and |g0| <= 3277, so the
+        // saturating add(mult(..), g0) of the standard is this exact sum.
+        let mut gains = [0i16; L_SUBFR];
+        let mut gain = self.past_gain as i32;
+        for g in gains.iter_mut() {
+            gain = ((gain * AGC_FAC as i32) >> 15) + g0 as i32;
+            *g = gain as i16;
         }
-        self.past_gain = gain;
+        self.past_gain = gain as i16;
+        for (v, &g) in sig_out.iter_mut().zip(&gains) {
+            *v = extract_h(l_shl(l_mult(*v, g), 3));
+        }
     }
 }
 
