@@ -40,19 +40,45 @@ fn weights(lsf: &[i16; M]) -> [i16; M] {
     w
 }
 
-fn pre_select(target: &[i16; M]) -> usize {
-    let mut best = (i32::MAX, 0);
-    for (i, row) in LSPCB1.iter().enumerate() {
-        // sum(2 * sub(target, row)^2), saturated to 32 bits as the chain of
-        // multiply-accumulates would be (every term is non-negative).
-        let mut d = 0u64;
-        for (&x, &c) in target.iter().zip(row) {
-            let t = sub(x, c) as i32;
-            d += (t * t) as u64;
+/// The first-stage codebook by coordinate: `LSPCB1_T[j][row]`.
+const LSPCB1_T: [[i16; LSPCB1.len()]; M] = {
+    let mut t = [[0i16; LSPCB1.len()]; M];
+    let mut row = 0;
+    while row < LSPCB1.len() {
+        let mut j = 0;
+        while j < M {
+            t[j][row] = LSPCB1[row][j];
+            j += 1;
         }
-        let d = (2 * d).min(i32::MAX as u64) as i32;
-        if d < best.0 {
-            best = (d, i);
+        row += 1;
+    }
+    t
+};
+
+/// The first-stage entry nearest to `target`: the first smallest
+/// sum(2 * sub(target, row)^2), saturated to 32 bits as the chain of
+/// multiply-accumulates would be (every term is non-negative).
+fn pre_select(target: &[i16; M]) -> usize {
+    // Eight rows at a time. Half the distance is kept clamped at 2^30
+    // (where the doubled sum saturates), which keeps it within u32.
+    const SATURATED: u32 = 1 << 30;
+    let mut best = (i32::MAX, 0);
+    for block in 0..LSPCB1.len() / 8 {
+        let mut half = [0u32; 8];
+        for (&x, column) in target.iter().zip(&LSPCB1_T) {
+            let Some(c) = column.get(8 * block..8 * block + 8) else {
+                continue;
+            };
+            for (h, &c) in half.iter_mut().zip(c) {
+                let t = sub(x, c) as i32;
+                *h = (*h + (t * t) as u32).min(SATURATED);
+            }
+        }
+        for (k, &h) in half.iter().enumerate() {
+            let d = (2 * h as u64).min(i32::MAX as u64) as i32;
+            if d < best.0 {
+                best = (d, 8 * block + k);
+            }
         }
     }
     best.1
@@ -68,14 +94,18 @@ fn select_second(
     for j in range.clone() {
         buf[j] = sub(target[j], first[j]);
     }
+    // Every term 2 * mult(w, t) * t is non-negative (w > 0) and below 2^31,
+    // so the chain of saturating multiply-accumulates is the exact sum
+    // clamped to 32 bits.
     let mut best = (i32::MAX, 0);
+    let (buf, w) = (&buf[range.clone()], &w[range.clone()]);
     for (k, row) in LSPCB2.iter().enumerate() {
-        let mut d = 0i32;
-        for j in range.clone() {
-            let t = sub(buf[j], row[j]);
-            let t2 = mult(w[j], t);
-            d = l_mac(d, t2, t);
+        let mut d = 0i64;
+        for ((&b, &c), &w) in buf.iter().zip(&row[range.clone()]).zip(w) {
+            let t = sub(b, c) as i32;
+            d += 2 * (((w as i32 * t) >> 15) * t) as i64;
         }
+        let d = d.min(i32::MAX as i64) as i32;
         if d < best.0 {
             best = (d, k);
         }

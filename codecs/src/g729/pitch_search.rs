@@ -8,27 +8,43 @@ use super::basic_op::*;
 
 /// Correlation of the target with the impulse response, scaled to fit 16 bits.
 pub fn cor_h_x(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
-    let mut y32 = [0i32; L_SUBFR];
-    let mut max = 0i32;
-    let fast = sums_fit(L_SUBFR, peak(x), peak(h));
-    for i in 0..L_SUBFR {
-        let s = if fast {
-            dot_fast(&x[i..], h)
-        } else {
-            mac_dot(0, &x[i..], h)
-        };
-        y32[i] = s;
-        let a = l_abs(s);
-        if l_sub(a, max) > 0 {
-            max = a;
+    let y32 = if sums_fit(L_SUBFR, peak(x), peak(h)) {
+        correlate_exact(h, x)
+    } else {
+        let mut y32 = [0i32; L_SUBFR];
+        for (i, y) in y32.iter_mut().enumerate() {
+            *y = mac_dot(0, &x[i..], h);
         }
-    }
+        y32
+    };
+    let max = y32.iter().map(|&s| l_abs(s)).max().unwrap_or(0).max(0);
     let j = sub(18, norm_l(max).min(16));
     let mut d = [0i16; L_SUBFR];
-    for i in 0..L_SUBFR {
-        d[i] = extract_l(l_shr(y32[i], j));
+    for (d, &y) in d.iter_mut().zip(&y32) {
+        *d = extract_l(l_shr(y, j));
     }
     d
+}
+
+/// `sum(2 * x[n] * h[n - i])` over n >= i for every i, for inputs where
+/// no sum can leave 32 bits: eight outputs at a time, in registers.
+fn correlate_exact(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i32; L_SUBFR] {
+    let mut padded = [0i16; L_SUBFR + 8];
+    padded[..L_SUBFR].copy_from_slice(x);
+    let mut y32 = [0i32; L_SUBFR];
+    for (c, out) in y32.chunks_exact_mut(8).enumerate() {
+        let mut sum = [0i32; 8];
+        for (k, &hk) in h[..L_SUBFR - 8 * c].iter().enumerate() {
+            let w = &padded[8 * c + k..8 * c + k + 8];
+            for (s, &v) in sum.iter_mut().zip(w) {
+                *s += hk as i32 * v as i32;
+            }
+        }
+        for (o, s) in out.iter_mut().zip(sum) {
+            *o = 2 * s;
+        }
+    }
+    y32
 }
 
 fn dot(a: &[i16], b: &[i16]) -> i32 {
