@@ -79,19 +79,16 @@ impl Correlations {
 /// `h` scaled as the search needs it: halved when its energy is large,
 /// else normalised.
 fn scaled_response(h_in: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
-    let mut cor = 0i32;
-    for &v in h_in.iter() {
-        cor = l_mac(cor, v, v);
-    }
+    let cor = energy(0, h_in);
     let mut h = [0i16; L_SUBFR];
     if extract_h(cor) > 32000 {
-        for i in 0..L_SUBFR {
-            h[i] = shr(h_in[i], 1);
+        for (o, &v) in h.iter_mut().zip(h_in) {
+            *o = v >> 1;
         }
     } else {
         let k = shr(norm_l(cor), 1);
-        for i in 0..L_SUBFR {
-            h[i] = shl(h_in[i], k);
+        for (o, &v) in h.iter_mut().zip(h_in) {
+            *o = shl(v, k);
         }
     }
     h
@@ -106,13 +103,10 @@ pub fn search(
 ) -> ([i16; L_SUBFR], [i16; L_SUBFR], i16, i16) {
     let mut dn = cor_h_x(h, x);
     let mut sign = [0i16; L_SUBFR];
-    for i in 0..L_SUBFR {
-        if dn[i] >= 0 {
-            sign[i] = i16::MAX;
-        } else {
-            sign[i] = i16::MIN;
-            dn[i] = negate(dn[i]);
-        }
+    for (s, d) in sign.iter_mut().zip(dn.iter_mut()) {
+        // i16::MAX for a positive pulse, i16::MIN for a negative one.
+        *s = i16::MAX ^ (*d >> 15);
+        *d = d.saturating_abs();
     }
     let rr = Correlations::new(h, sign);
 

@@ -18,19 +18,13 @@ pub fn syn_filt(
     let (x, y) = (&x[..n], &mut y[..n]);
     // While |a0| * peak(x) + sum(|a1..aM|) * peak(history) (doubled) stays
     // within 32 bits no accumulation can saturate: the plain sum is exact.
-    // The history peak grows as outputs are written, so the bound is kept
-    // as a limit on it.
+    // The history peak grows as outputs are written: the bound is checked
+    // again whenever it does.
     let feedback: i64 = a[1..].iter().map(|&c| (c as i64).abs()).sum();
     let direct = (a[0] as i64).abs() * peak(x) as i64;
     let room = (i32::MAX as i64) / 2 - direct;
-    let peak_limit = if room < 0 {
-        -1
-    } else if feedback == 0 {
-        i64::MAX
-    } else {
-        room / feedback
-    };
     let mut hist_peak = peak(mem) as i64;
+    let mut fast = feedback * hist_peak <= room;
     // The history and the outputs in one buffer, oldest first.
     let mut buf = [0i16; 80 + M];
     buf[..M].copy_from_slice(mem);
@@ -61,7 +55,7 @@ pub fn syn_filt(
         // sample-to-sample path.
         let this = next;
         next = part(&buf, i + 1);
-        let v = if hist_peak <= peak_limit {
+        let v = if fast {
             // Exact without saturation: acc = 2 * full. Shifting left by 3
             // and rounding to the high half is then (full + 2^11) >> 12,
             // saturated to 16 bits; the 32-bit shift saturates when
@@ -84,7 +78,10 @@ pub fn syn_filt(
         y1 = v as i32;
         buf[M + i] = v;
         y[i] = v;
-        hist_peak = hist_peak.max(v.unsigned_abs() as i64);
+        if v.unsigned_abs() as i64 > hist_peak {
+            hist_peak = v.unsigned_abs() as i64;
+            fast = feedback * hist_peak <= room;
+        }
     }
     if update && n >= M {
         mem.copy_from_slice(&y[n - M..]);
