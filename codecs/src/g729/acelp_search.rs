@@ -246,3 +246,115 @@ pub fn search(
         | ((i3 as i16 * 2 + jitter) << 9);
     (code, y, index, signs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::scaled_array;
+    use proptest::prelude::*;
+
+    /// The search with every step in the saturating operators and the
+    /// correlations summed along each diagonal with them: the definition
+    /// the fast search must reproduce. Returns the four pulse positions.
+    fn positions_reference(x: &[i16; L_SUBFR], h_in: &[i16; L_SUBFR]) -> [usize; 4] {
+        let mut dn = cor_h_x(h_in, x);
+        let mut sign = [0i16; L_SUBFR];
+        for i in 0..L_SUBFR {
+            sign[i] = if dn[i] >= 0 { i16::MAX } else { i16::MIN };
+            dn[i] = if dn[i] >= 0 { dn[i] } else { negate(dn[i]) };
+        }
+        let h = scaled_response(h_in);
+        let corr = |i: usize, j: usize| {
+            let (lo, hi) = (i.min(j), i.max(j));
+            let mut s = 0i32;
+            for m in 0..=L_SUBFR - 1 - hi {
+                s = l_mac(s, h[m], h[m + hi - lo]);
+            }
+            extract_h(s)
+        };
+        let diag = |i: usize| corr(i, i);
+        let cross = |i: usize, j: usize| {
+            let s = if (sign[i] < 0) == (sign[j] < 0) {
+                i16::MAX
+            } else {
+                i16::MIN
+            };
+            mult(corr(i, j), s)
+        };
+        let maxima = |track: usize| {
+            let mut out = [0usize; 2];
+            let mut prev = usize::MAX;
+            for slot in out.iter_mut() {
+                let (mut max, mut at) = (-1i16, track);
+                for j in (track..L_SUBFR).step_by(STEP) {
+                    if dn[j] > max && j != prev {
+                        (max, at) = (dn[j], j);
+                    }
+                }
+                prev = at;
+                *slot = at;
+            }
+            out
+        };
+        let mut best = (-1i16, 1i16, [0usize, 1, 2, 3]);
+        for t3 in [3usize, 4] {
+            for (ta, tb, tc, td) in [(2usize, t3, 0usize, 1usize), (t3, 0, 1, 2)] {
+                let (mut sq, mut alp, mut ps, mut ix, mut iy) = (-1i16, 1i16, 0i16, ta, tb);
+                for i0 in maxima(ta) {
+                    let alp1 = l_mult(diag(i0), 8192);
+                    for i1 in (tb..L_SUBFR).step_by(STEP) {
+                        let ps2 = add(dn[i0], dn[i1]);
+                        let alp2 = l_mac(l_mac(alp1, cross(i0, i1), 16384), diag(i1), 8192);
+                        let (sq2, alp_16) = (mult(ps2, ps2), round(alp2));
+                        if l_msu(l_mult(alp, sq2), sq, alp_16) > 0 {
+                            (sq, ps, alp, ix, iy) = (sq2, ps2, alp_16, i0, i1);
+                        }
+                    }
+                }
+                let (i0, i1, ps0, alp0) = (ix, iy, ps, l_mult(alp, 8192));
+                let (mut sq, mut alp, mut jx, mut jy) = (-1i16, 1i16, tc, td);
+                for i2 in (tc..L_SUBFR).step_by(STEP) {
+                    let ps1 = add(ps0, dn[i2]);
+                    let mut alp1 = l_mac(alp0, cross(i0, i2), 4096);
+                    alp1 = l_mac(alp1, cross(i1, i2), 4096);
+                    alp1 = l_mac(alp1, diag(i2), 2048);
+                    for i3 in (td..L_SUBFR).step_by(STEP) {
+                        let mut s = l_mult(cross(i0, i3), 8192);
+                        s = l_mac(s, cross(i1, i3), 8192);
+                        let rv = round(l_mac(s, diag(i3), 4096));
+                        let ps2 = add(ps1, dn[i3]);
+                        let alp2 = l_mac(l_mac(alp1, cross(i2, i3), 4096), rv, 16384);
+                        let (sq2, alp_16) = (mult(ps2, ps2), round(alp2));
+                        if l_msu(l_mult(alp, sq2), sq, alp_16) > 0 {
+                            (sq, alp, jx, jy) = (sq2, alp_16, i2, i3);
+                        }
+                    }
+                }
+                if l_msu(l_mult(best.1, sq), best.0, alp) > 0 {
+                    let mut pos = [0usize; 4];
+                    for (track, at) in [(ta, i0), (tb, i1), (tc, jx), (td, jy)] {
+                        pos[track.min(3)] = at;
+                    }
+                    best = (sq, alp, pos);
+                }
+            }
+        }
+        best.2
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn search_matches_the_saturating_definition(
+            x in scaled_array::<L_SUBFR>(),
+            h in scaled_array::<L_SUBFR>(),
+        ) {
+            let (code, _, _, _) = search(&x, &h);
+            let mut want = positions_reference(&x, &h);
+            want.sort_unstable();
+            let got: Vec<usize> = (0..L_SUBFR).filter(|&i| code[i] != 0).collect();
+            prop_assert_eq!(got, want.to_vec());
+        }
+    }
+}

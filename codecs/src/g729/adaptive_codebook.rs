@@ -156,3 +156,50 @@ pub fn parity(index: i16) -> i16 {
 pub fn parity_error(index: i16, parity_bit: i16) -> bool {
     (parity(index) + parity_bit) & 1 != 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::scaled;
+    use proptest::prelude::*;
+
+    /// The interpolation output by output with saturation, reading `exc`
+    /// in place (so short lags read what was just written).
+    fn pred_lt3_reference(exc: &mut [i16], start: usize, t0: i16, frac: i16) {
+        let mut x0 = start as isize - t0 as isize;
+        let mut frac = -frac;
+        if frac < 0 {
+            frac += 3;
+            x0 -= 1;
+        }
+        let frac = frac.clamp(0, 2) as usize;
+        if x0 < 10 || start + L_SUBFR > exc.len() || x0 as usize + L_SUBFR + 10 > exc.len() {
+            return;
+        }
+        for j in 0..L_SUBFR {
+            let x1 = x0 as usize + j;
+            let mut s = 0i32;
+            for i in 0..10 {
+                s = l_mac(s, exc[x1 - i], INTER_3L[frac + 3 * i]);
+                s = l_mac(s, exc[x1 + 1 + i], INTER_3L[3 - frac + 3 * i]);
+            }
+            exc[start + j] = round(s);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn pred_lt3_matches_the_saturating_definition(
+            exc in scaled(200),
+            t0 in 1i16..=PIT_MAX,
+            frac in -1i16..=1,
+        ) {
+            let (mut ours, mut want) = (exc.clone(), exc);
+            pred_lt3(&mut ours, 150, t0, frac);
+            pred_lt3_reference(&mut want, 150, t0, frac);
+            prop_assert_eq!(ours, want);
+        }
+    }
+}

@@ -149,3 +149,103 @@ pub fn convolve(x: &[i16], h: &[i16; 40], y: &mut [i16; 40]) {
         y[n] = extract_h(l_shl(s, 3));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::{scaled, scaled_array};
+    use proptest::prelude::*;
+
+    /// 1/A(z) step by step with saturation: outputs and the overflow flag.
+    fn syn_filt_reference(a: &[i16; M + 1], x: &[i16], mem: &[i16; M]) -> (Vec<i16>, bool) {
+        let mut hist = mem.to_vec();
+        let mut overflow = false;
+        for &xi in x {
+            let mut acc = l_mult(a[0], xi);
+            for j in 1..=M {
+                let s = acc as i64 - 2 * (a[j] as i64 * hist[hist.len() - j] as i64);
+                overflow |= s != sat32(s) as i64;
+                acc = sat32(s);
+            }
+            let shifted = (acc as i64) << 3;
+            overflow |= shifted != sat32(shifted) as i64;
+            hist.push(round(sat32(shifted)));
+        }
+        (hist.split_off(M), overflow)
+    }
+
+    /// A(z) step by step with saturation.
+    fn residu_reference(a: &[i16; M + 1], x: &[i16]) -> Vec<i16> {
+        (0..40)
+            .map(|i| {
+                let mut s = l_mult(x[M + i], a[0]);
+                for j in 1..=M {
+                    s = l_mac(s, a[j], x[M + i - j]);
+                }
+                round(l_shl(s, 3))
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn syn_filt_matches_the_saturating_definition(
+            a in scaled_array::<{ M + 1 }>(),
+            x in (1usize..=80).prop_flat_map(scaled),
+            mem in scaled_array::<M>(),
+        ) {
+            let (want, want_overflow) = syn_filt_reference(&a, &x, &mem);
+            let mut y = vec![0i16; x.len()];
+            let mut state = mem;
+            let overflow = syn_filt(&a, &x, &mut y, &mut state, true);
+            prop_assert_eq!(&y, &want);
+            prop_assert_eq!(overflow, want_overflow);
+            if x.len() >= M {
+                prop_assert_eq!(&state[..], &want[x.len() - M..]);
+            }
+        }
+
+        /// The first output at the bound: every product of the same sign.
+        #[test]
+        fn syn_filt_matches_at_its_bound(
+            a in scaled_array::<{ M + 1 }>(),
+            level in 0i16..=i16::MAX,
+            input in any::<i16>(),
+        ) {
+            let mut mem = [0i16; M];
+            for j in 1..=M {
+                mem[M - j] = if a[j] < 0 { level } else { -level };
+            }
+            let x = [if a[0] < 0 { -input.saturating_abs() } else { input.saturating_abs() }; 4];
+            let (want, want_overflow) = syn_filt_reference(&a, &x, &mem);
+            let mut y = [0i16; 4];
+            let overflow = syn_filt(&a, &x, &mut y, &mut mem, false);
+            prop_assert_eq!(&y[..], &want[..]);
+            prop_assert_eq!(overflow, want_overflow);
+        }
+
+        /// The first output at the bound: every product of the same sign.
+        #[test]
+        fn residu_matches_at_its_bound(a in scaled_array::<{ M + 1 }>(), level in 0i16..=i16::MAX) {
+            let mut x = [0i16; M + 40];
+            for j in 0..=M {
+                x[M - j] = if a[j] < 0 { -level } else { level };
+            }
+            let mut y = [0i16; 40];
+            residu(&a, &x, &mut y);
+            prop_assert_eq!(&y[..], &residu_reference(&a, &x)[..]);
+        }
+
+        #[test]
+        fn residu_matches_the_saturating_definition(
+            a in scaled_array::<{ M + 1 }>(),
+            x in scaled(M + 40),
+        ) {
+            let mut y = [0i16; 40];
+            residu(&a, &x, &mut y);
+            prop_assert_eq!(&y[..], &residu_reference(&a, &x)[..]);
+        }
+    }
+}

@@ -75,6 +75,53 @@ impl HighPass {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::g729::test_support::scaled;
+    use proptest::prelude::*;
+
+    /// Both filters with the standard's chain of saturating operators:
+    /// (pre-processing, post-processing) of `x`.
+    fn reference(x: &[i16]) -> (Vec<i16>, Vec<i16>) {
+        let run = |a: [i16; 3], b: [i16; 3], post: bool| {
+            let (mut y1, mut y2, mut x0, mut x1) = ((0i16, 0i16), (0i16, 0i16), 0i16, 0i16);
+            x.iter()
+                .map(|&s| {
+                    let x2 = x1;
+                    x1 = x0;
+                    x0 = s;
+                    let mut l = mpy_32_16(y1.0, y1.1, a[1]);
+                    l = l_add(l, mpy_32_16(y2.0, y2.1, a[2]));
+                    l = l_mac(l, x0, b[0]);
+                    l = l_mac(l, x1, b[1]);
+                    l = l_mac(l, x2, b[2]);
+                    let (l, out) = if post {
+                        let l = l_shl(l, 2);
+                        (l, round(l_shl(l, 1)))
+                    } else {
+                        let l = l_shl(l, 3);
+                        (l, round(l))
+                    };
+                    y2 = y1;
+                    y1 = l_extract(l);
+                    out
+                })
+                .collect()
+        };
+        (run(A140, B140, false), run(A100, B100, true))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn filters_match_the_saturating_definition(x in scaled(240)) {
+            let (mut pre, mut post) = (x.clone(), x.clone());
+            HighPass::default().pre_process(&mut pre);
+            HighPass::default().post_process(&mut post);
+            let (want_pre, want_post) = reference(&x);
+            prop_assert_eq!(pre, want_pre);
+            prop_assert_eq!(post, want_post);
+        }
+    }
 
     #[test]
     fn post_process_removes_dc_and_doubles() {

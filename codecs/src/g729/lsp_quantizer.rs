@@ -152,3 +152,65 @@ pub fn quantize(lsf: &[i16; M], freq_prev: &mut FreqPrev) -> ([i16; M], i16, i16
     let q = lsp::decode_lsf(mode, c1, l2, l3, freq_prev);
     (q, ((mode << 7) | c1) as i16, ((l2 << 5) | l3) as i16)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::scaled_array;
+    use proptest::prelude::*;
+
+    fn pre_select_reference(target: &[i16; M]) -> usize {
+        let mut best = (i32::MAX, 0);
+        for (i, row) in LSPCB1.iter().enumerate() {
+            let mut d = 0i32;
+            for j in 0..M {
+                let t = sub(target[j], row[j]);
+                d = l_mac(d, t, t);
+            }
+            if d < best.0 {
+                best = (d, i);
+            }
+        }
+        best.1
+    }
+
+    fn select_second_reference(
+        target: &[i16; M],
+        first: &[i16; M],
+        w: &[i16; M],
+        range: std::ops::Range<usize>,
+    ) -> usize {
+        let mut best = (i32::MAX, 0);
+        for (k, row) in LSPCB2.iter().enumerate() {
+            let mut d = 0i32;
+            for j in range.clone() {
+                let t = sub(sub(target[j], first[j]), row[j]);
+                d = l_mac(d, mult(w[j], t), t);
+            }
+            if d < best.0 {
+                best = (d, k);
+            }
+        }
+        best.1
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn searches_match_the_saturating_definition(
+            target in scaled_array::<M>(),
+            lsf in scaled_array::<M>(),
+            first in 0..LSPCB1.len(),
+        ) {
+            prop_assert_eq!(pre_select(&target), pre_select_reference(&target));
+            let w = weights(&lsf);
+            for range in [0..NC, NC..M] {
+                prop_assert_eq!(
+                    select_second(&target, &LSPCB1[first], &w, range.clone()),
+                    select_second_reference(&target, &LSPCB1[first], &w, range)
+                );
+            }
+        }
+    }
+}

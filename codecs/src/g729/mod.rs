@@ -31,6 +31,8 @@ mod postfilter;
 mod random;
 mod tables;
 mod taming;
+#[cfg(test)]
+mod test_support;
 
 pub use decoder::G729Decoder;
 pub use encoder::G729Encoder;

@@ -293,3 +293,41 @@ pub fn pitch_gain(xn: &[i16; L_SUBFR], y1: &[i16; L_SUBFR]) -> (i16, [i16; 4]) {
     let gain = shr(gain, sub(exp_xy, exp_yy));
     (gain.min(19661), coeff)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::scaled_array;
+    use proptest::prelude::*;
+
+    /// The backward correlation with a chain of saturating
+    /// multiply-accumulates per output, then scaled to 16 bits.
+    fn cor_h_x_reference(h: &[i16; L_SUBFR], x: &[i16; L_SUBFR]) -> [i16; L_SUBFR] {
+        let mut y32 = [0i32; L_SUBFR];
+        let mut max = 0i32;
+        for i in 0..L_SUBFR {
+            let mut s = 0i32;
+            for n in i..L_SUBFR {
+                s = l_mac(s, x[n], h[n - i]);
+            }
+            y32[i] = s;
+            if l_sub(l_abs(s), max) > 0 {
+                max = l_abs(s);
+            }
+        }
+        let j = sub(18, norm_l(max).min(16));
+        y32.map(|y| extract_l(l_shr(y, j)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn cor_h_x_matches_the_saturating_definition(
+            h in scaled_array::<L_SUBFR>(),
+            x in scaled_array::<L_SUBFR>(),
+        ) {
+            prop_assert_eq!(cor_h_x(&h, &x), cor_h_x_reference(&h, &x));
+        }
+    }
+}
