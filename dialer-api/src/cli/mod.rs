@@ -3,6 +3,7 @@
 mod batch;
 mod call;
 mod check_config;
+mod doctor;
 mod echo_bot;
 mod register;
 mod serve;
@@ -40,6 +41,8 @@ enum Command {
     SimTrunk(Box<sim_trunk::SimTrunkArgs>),
     /// Run a demo AI handler (Twilio Media Streams): greets, repeats what it hears, hangs up.
     EchoBot(echo_bot::EchoBotArgs),
+    /// Check a configuration against the known failures: one PASS/FAIL/SKIP line per check.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Parses the command line and runs the chosen subcommand.
@@ -54,5 +57,6 @@ pub fn run() -> ExitCode {
         Command::EchoBot(args) => echo_bot::run(&args),
         Command::Register(args) => register::run(&args),
         Command::Call(args) => call::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }

@@ -269,6 +269,14 @@ pub enum Problem {
         /// The minimum length.
         min: usize,
     },
+    /// A `[doctor] test_number` that is neither E.164 nor a dial string without spaces.
+    #[error(
+        "'{value}' is not a number to dial: write +<country code><number> or a dial string without spaces"
+    )]
+    BadTestNumber {
+        /// The value given.
+        value: String,
+    },
     /// An encryption key that is not base64 of 32 bytes.
     #[error("must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`")]
     BadSecretKey,

@@ -28,6 +28,8 @@
 //! [security]
 //! allow_private_handlers = false
 //! secret_key = "<openssl rand -base64 32>"
+//! [doctor]                            # optional, for `trunkline doctor`
+//! test_number = "+60312345678"        # an echo test the codec check may call
 //! ```
 //!
 //! # Environment overrides
@@ -42,6 +44,7 @@
 //! removes the key so its default applies. Overrides win over the file, and
 //! an error in an overridden value names the variable.
 
+mod doctor;
 mod e164;
 mod env;
 mod error;
@@ -56,6 +59,7 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
+pub use doctor::DoctorConfig;
 pub use e164::{E164Error, normalize_e164, region_of};
 pub use env::ENV_PREFIX;
 pub use error::{ConfigError, EnvProblem, Problem};
@@ -71,7 +75,7 @@ use reader::{Origins, invalid, type_name};
 
 /// The top-level sections, in the order they are read.
 pub const SECTIONS: &[&str] = &[
-    "sip", "rtp", "trunks", "handler", "http", "storage", "auth", "security",
+    "sip", "rtp", "trunks", "handler", "http", "storage", "auth", "security", "doctor",
 ];
 
 /// The whole validated configuration.
@@ -93,6 +97,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `[security]`.
     pub security: SecurityConfig,
+    /// `[doctor]`.
+    pub doctor: DoctorConfig,
 }
 
 impl Config {
@@ -155,6 +161,7 @@ impl Config {
             storage: service::read_storage(section("storage")?, &origins)?,
             auth: service::read_auth(section("auth")?, &origins)?,
             security: service::read_security(section("security")?, &origins)?,
+            doctor: doctor::read_doctor(section("doctor")?, &origins)?,
         })
     }
 

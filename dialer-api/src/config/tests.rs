@@ -397,7 +397,7 @@ fn unknown_keys_and_sections() {
     );
     assert_eq!(
         error_of("[database]\nurl = \"x\""),
-        "database: unknown key (expected one of: sip, rtp, trunks, handler, http, storage, auth, security)"
+        "database: unknown key (expected one of: sip, rtp, trunks, handler, http, storage, auth, security, doctor)"
     );
     assert_eq!(
         error_of("sip = 5"),
@@ -508,7 +508,7 @@ fn env_errors_name_the_variable() {
 fn malformed_override_names() {
     assert_eq!(
         error_with_env("", &[("TRUNKLINE_DATABASE__URL", "x")]),
-        "environment variable TRUNKLINE_DATABASE__URL: unknown section 'database' (expected one of: sip, rtp, trunks, handler, http, storage, auth, security)"
+        "environment variable TRUNKLINE_DATABASE__URL: unknown section 'database' (expected one of: sip, rtp, trunks, handler, http, storage, auth, security, doctor)"
     );
     assert_eq!(
         error_with_env("", &[("TRUNKLINE_TRUNKS__PASSWORD", "x")]),

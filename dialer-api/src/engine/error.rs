@@ -96,6 +96,8 @@ pub struct ProxyFailure {
     pub proxy: String,
     /// The SIP status and reason, or `no response (timeout)`.
     pub reason: String,
+    /// The failure as the SIP stack reported it (status, timeout, ...).
+    pub failure: sip_core::endpoint::RegistrationFailure,
 }
 
 impl std::fmt::Display for ProxyFailure {

@@ -28,6 +28,7 @@ mod settings;
 mod shutdown;
 mod sip_driver;
 mod stats;
+mod test_call;
 mod trunk;
 
 use std::collections::HashMap;
@@ -48,11 +49,13 @@ pub use screen::{SCANNER_AGENTS, is_scanner};
 pub use service::HANGUP_TOKEN_PARAMETER;
 pub use settings::EngineSettings;
 pub use stats::EngineStats;
+pub use test_call::{TestCallError, TestCallOutcome};
 pub use trunk::Trunk;
 
 use crate::scheduler::{HangupBy, RegistrationStatus};
 use ports::PortPool;
 use registration::RegistrationBook;
+pub(crate) use resolve::resolve_proxy;
 use sip_driver::{DriverCommand, SipDriver};
 use stats::{Counters, bump};
 

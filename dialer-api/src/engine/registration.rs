@@ -142,6 +142,7 @@ pub(crate) async fn wait_registered(
                     failures.push(ProxyFailure {
                         proxy,
                         reason: failure.to_string(),
+                        failure,
                     });
                     if retry_in.is_some() {
                         return Err(RegisterError::Failed(std::mem::take(&mut failures)));
@@ -170,6 +171,7 @@ pub(crate) async fn wait_unregistered(
                         Some(f) => Err(RegisterError::Failed(vec![ProxyFailure {
                             proxy,
                             reason: f.to_string(),
+                            failure: f,
                         }])),
                     };
                 }

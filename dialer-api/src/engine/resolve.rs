@@ -8,6 +8,7 @@ use sip_core::endpoint::Proxy;
 
 use super::error::TrunkError;
 use super::trunk::Trunk;
+use crate::config::ProxyAddr;
 
 /// How long one DNS lookup may take.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -20,31 +21,7 @@ pub(crate) async fn resolve_proxies(trunk: &Trunk, ipv4: bool) -> Result<Vec<Pro
     let mut failures = Vec::new();
     for p in &trunk.proxies {
         let host = trunk.domain.clone().unwrap_or_else(|| p.host.clone());
-        let looked_up = tokio::time::timeout(
-            LOOKUP_TIMEOUT,
-            tokio::net::lookup_host((p.host.as_str(), p.port)),
-        )
-        .await;
-        let found = match looked_up {
-            Ok(Ok(addrs)) => {
-                let addrs: Vec<SocketAddr> = addrs.collect();
-                match addrs.iter().find(|a| a.is_ipv4() == ipv4) {
-                    Some(a) => Ok(*a),
-                    None if addrs.is_empty() => Err("no address".to_owned()),
-                    None => Err(format!(
-                        "no {} address (the SIP socket is {})",
-                        if ipv4 { "IPv4" } else { "IPv6" },
-                        if ipv4 { "IPv4" } else { "IPv6" }
-                    )),
-                }
-            }
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!(
-                "no DNS answer within {} s",
-                LOOKUP_TIMEOUT.as_secs()
-            )),
-        };
-        match found {
+        match resolve_proxy(p, ipv4).await {
             Ok(addr) => proxies.push(Proxy::new(addr, sip_host(&host))),
             Err(reason) => {
                 tracing::warn!(trunk = %trunk.name, proxy = %p, %reason, "proxy does not resolve");
@@ -59,6 +36,35 @@ pub(crate) async fn resolve_proxies(trunk: &Trunk, ipv4: bool) -> Result<Vec<Pro
         });
     }
     Ok(proxies)
+}
+
+/// Looks one proxy up (at most 5 s) and picks an address of the SIP
+/// socket's family (`ipv4`); the error is the reason in words.
+pub(crate) async fn resolve_proxy(p: &ProxyAddr, ipv4: bool) -> Result<SocketAddr, String> {
+    let looked_up = tokio::time::timeout(
+        LOOKUP_TIMEOUT,
+        tokio::net::lookup_host((p.host.as_str(), p.port)),
+    )
+    .await;
+    match looked_up {
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            match addrs.iter().find(|a| a.is_ipv4() == ipv4) {
+                Some(a) => Ok(*a),
+                None if addrs.is_empty() => Err("no address".to_owned()),
+                None => Err(format!(
+                    "no {} address (the SIP socket is {})",
+                    if ipv4 { "IPv4" } else { "IPv6" },
+                    if ipv4 { "IPv4" } else { "IPv6" }
+                )),
+            }
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no DNS answer within {} s",
+            LOOKUP_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 /// A host as it appears in a SIP URI (IPv6 in brackets).
@@ -94,7 +100,6 @@ pub(crate) fn local_ip_toward(bound: IpAddr, peer: SocketAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ProxyAddr;
 
     fn trunk(proxies: &[&str]) -> Trunk {
         Trunk {
