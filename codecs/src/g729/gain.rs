@@ -79,9 +79,12 @@ pub fn decode(index: i16, code: &[i16; L_SUBFR], past: &mut PastEnergies) -> (i1
 /// Total excitation `gp * adaptive + gc * code`, written over the adaptive
 /// vector in `exc` (Q0; `gp` Q14, `code` Q13, `gc` Q1).
 pub fn mix_excitation(exc: &mut [i16], code: &[i16; L_SUBFR], gp: i16, gc: i16) {
+    // round(l_shl(l_mac(p, c, gc), 1)) saturates at each step, but the
+    // clamps compose: it is the doubled sum, rounded to 16 bits and
+    // saturated once.
     for (e, &c) in exc.iter_mut().zip(code) {
-        let l = l_mac(l_mult(*e, gp), c, gc);
-        *e = round(l_shl(l, 1));
+        let sum = l_mult(*e, gp) as i64 + l_mult(c, gc) as i64;
+        *e = ((2 * sum + 0x8000) >> 16).clamp(i16::MIN as i64, i16::MAX as i64) as i16;
     }
 }
 
@@ -94,4 +97,32 @@ pub fn conceal(gain_pitch: i16, gain_code: i16, past: &mut PastEnergies) -> (i16
     let gc = mult(gain_code, 32111);
     update_erasure(past);
     (gp, gc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::g729::test_support::{scaled, scaled_array};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn mix_excitation_matches_the_saturating_definition(
+            exc in scaled(L_SUBFR),
+            code in scaled_array::<L_SUBFR>(),
+            gp in any::<i16>(),
+            gc in any::<i16>(),
+        ) {
+            let want: Vec<i16> = exc
+                .iter()
+                .zip(&code)
+                .map(|(&e, &c)| round(l_shl(l_mac(l_mult(e, gp), c, gc), 1)))
+                .collect();
+            let mut got = exc;
+            mix_excitation(&mut got, &code, gp, gc);
+            prop_assert_eq!(got, want);
+        }
+    }
 }
