@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::UdpSocket;
-use tokio::process::Command;
+use tokio::process::{ChildStdin, ChildStdout, Command};
 
 use crate::procfs::{self, Sample};
 
@@ -41,11 +41,13 @@ pub async fn run(opts: &BaselineOptions) -> Result<Value, String> {
     }
     let mut echo = Command::new(&opts.echo)
         .arg(opts.streams.to_string())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", opts.echo.display()))?;
     let pid = echo.id().ok_or("udp_echo ended at once")?;
+    let mut stdin = echo.stdin.take().ok_or("no stdin")?;
     let mut lines = BufReader::new(echo.stdout.take().ok_or("no stdout")?).lines();
     let mut ports = Vec::with_capacity(opts.streams);
     loop {
@@ -82,9 +84,11 @@ pub async fn run(opts: &BaselineOptions) -> Result<Value, String> {
     tokio::time::sleep(Duration::from_secs_f64(opts.settle)).await;
     let load_before = procfs::load_average();
     let (sent0, echoed0) = (sent.load(Ordering::Relaxed), echoed.load(Ordering::Relaxed));
+    let count0 = echo_count(&mut stdin, &mut lines).await?;
     let s0 = Sample::take(&[pid])?;
     tokio::time::sleep(Duration::from_secs_f64(opts.window)).await;
     let s1 = Sample::take(&[pid])?;
+    let count1 = echo_count(&mut stdin, &mut lines).await?;
     let (sent1, echoed1) = (sent.load(Ordering::Relaxed), echoed.load(Ordering::Relaxed));
     let rss = procfs::rss_kib(pid)?;
     for s in &streams {
@@ -96,12 +100,20 @@ pub async fn run(opts: &BaselineOptions) -> Result<Value, String> {
     let seconds = s0.seconds(&s1);
     let per_stream_ms_s = cpu / seconds / opts.streams as f64 * 1000.0;
     let window_sent = sent1 - sent0;
+    // The share of the nominal 50 packets a second per stream the echo
+    // really handled (on a saturated machine the pacer or the echo falls behind).
+    let handled = count1 - count0;
+    let rate_fraction = handled as f64 / (opts.streams as f64 * 50.0 * seconds);
     Ok(json!({
         "streams": opts.streams,
         "window_s": seconds,
         "cpu_s": cpu,
         "cpu_ms_per_stream_s": per_stream_ms_s,
         "cpu_pct_core_per_stream": per_stream_ms_s / 10.0,
+        "rate_fraction": rate_fraction,
+        "runqueue_wait_s": s0.wait_used(&s1).first(),
+        "cpu_ms_per_stream_s_at_full_rate": per_stream_ms_s / rate_fraction,
+        "echoed_by_udp_echo": handled,
         "rss_idle_kib": rss_idle,
         "rss_kib": rss,
         "packets_per_s_each_way": window_sent as f64 / seconds,
@@ -110,6 +122,25 @@ pub async fn run(opts: &BaselineOptions) -> Result<Value, String> {
         "machine_cores_busy": s0.machine_cores_busy(&s1),
         "load_average": [load_before, procfs::load_average()],
     }))
+}
+
+/// Asks `udp_echo` how many datagrams it has echoed.
+async fn echo_count(
+    stdin: &mut ChildStdin,
+    lines: &mut Lines<BufReader<ChildStdout>>,
+) -> Result<u64, String> {
+    stdin
+        .write_all(b"\n")
+        .await
+        .map_err(|e| format!("udp_echo stdin: {e}"))?;
+    stdin
+        .flush()
+        .await
+        .map_err(|e| format!("udp_echo stdin: {e}"))?;
+    match tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await {
+        Ok(Ok(Some(l))) => l.trim().parse().map_err(|_| format!("udp_echo said {l:?}")),
+        _ => Err("udp_echo did not say its count".into()),
+    }
 }
 
 /// One stream: a 172-byte RTP packet every 20 ms from `first`, echoes counted.

@@ -2,12 +2,13 @@
 //! Media Streams bot that keeps audio flowing both ways. Every `media`
 //! frame Trunkline sends comes straight back as the bot's own `media`, so
 //! each call carries 50 frames a second in each direction on its WebSocket.
-//! Runs as its own process so its work is not counted as Trunkline's.
+//! Runs as its own process so its work is not counted as Trunkline's; it
+//! picks the two fields it needs out of the text instead of parsing the
+//! JSON, to leave the shared cores to the engine.
 
 use std::io::Write;
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -41,22 +42,47 @@ async fn serve(stream: TcpStream) {
             }
             continue;
         };
-        let Ok(event) = serde_json::from_str::<Value>(&text) else {
+        let Some(reply) = echo_of(&text) else {
             continue;
         };
-        if event["event"] == "media" {
-            let reply = json!({
-                "event": "media",
-                "streamSid": event["streamSid"],
-                "media": { "payload": event["media"]["payload"] },
-            });
-            if ws
-                .send(Message::Text(reply.to_string().into()))
-                .await
-                .is_err()
-            {
-                break;
-            }
+        if ws.send(Message::Text(reply.into())).await.is_err() {
+            break;
         }
+    }
+}
+
+/// The bot's `media` for Trunkline's `media` message `text` (None for any
+/// other message). Base64 and stream SIDs hold no quote or backslash, so
+/// the value of a field ends at the next quote.
+fn echo_of(text: &str) -> Option<String> {
+    if !text.contains(r#""event":"media""#) {
+        return None;
+    }
+    let field = |name: &str| -> Option<&str> {
+        let key = format!(r#""{name}":""#);
+        let start = text.find(&key)? + key.len();
+        let len = text.get(start..)?.find('"')?;
+        text.get(start..start + len)
+    };
+    let sid = field("streamSid")?;
+    let payload = field("payload")?;
+    Some(format!(
+        r#"{{"event":"media","streamSid":"{sid}","media":{{"payload":"{payload}"}}}}"#
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::echo_of;
+
+    #[test]
+    fn echoes_media_and_nothing_else() {
+        let media = r#"{"event":"media","sequenceNumber":"3","streamSid":"MZ1","media":{"track":"inbound","chunk":"2","timestamp":"40","payload":"//8A"}}"#;
+        let reply: serde_json::Value = serde_json::from_str(&echo_of(media).unwrap()).unwrap();
+        assert_eq!(
+            reply,
+            serde_json::json!({"event":"media","streamSid":"MZ1","media":{"payload":"//8A"}})
+        );
+        assert_eq!(echo_of(r#"{"event":"start","streamSid":"MZ1"}"#), None);
     }
 }

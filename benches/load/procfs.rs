@@ -1,5 +1,6 @@
 //! What the kernel says about a process and the machine: CPU time
-//! (`/proc/<pid>/stat` utime + stime), resident memory (`VmRSS` in
+//! (`/proc/<pid>/stat` utime + stime), time spent waiting for a CPU
+//! (`/proc/<pid>/task/*/schedstat`), resident memory (`VmRSS` in
 //! `/proc/<pid>/status`), the load average and the machine's busy time.
 
 use std::fs;
@@ -38,6 +39,20 @@ pub fn cpu_seconds(pid: u32) -> Result<f64, String> {
     };
     // utime is field 14 and stime field 15 of stat(5): indexes 11 and 12 here.
     Ok((field(11)? + field(12)?) / clock_ticks())
+}
+
+/// Seconds the threads of process `pid` have spent runnable but waiting
+/// for a CPU (the second field of `/proc/<pid>/task/*/schedstat`), summed.
+pub fn runqueue_wait_seconds(pid: u32) -> f64 {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return f64::NAN;
+    };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e9
 }
 
 /// Resident set size of process `pid`, in KiB.
@@ -88,6 +103,7 @@ pub fn machine_jiffies() -> (u64, u64, usize) {
 #[derive(Debug, Clone)]
 pub struct Sample {
     cpu: Vec<f64>,
+    wait: Vec<f64>,
     machine: (u64, u64, usize),
     at: std::time::Instant,
 }
@@ -101,6 +117,7 @@ impl Sample {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Sample {
             cpu,
+            wait: pids.iter().map(|&p| runqueue_wait_seconds(p)).collect(),
             machine: machine_jiffies(),
             at: std::time::Instant::now(),
         })
@@ -111,6 +128,15 @@ impl Sample {
         self.cpu
             .iter()
             .zip(&later.cpu)
+            .map(|(a, b)| b - a)
+            .collect()
+    }
+
+    /// Per process: seconds its threads waited for a CPU between `self` and `later`.
+    pub fn wait_used(&self, later: &Sample) -> Vec<f64> {
+        self.wait
+            .iter()
+            .zip(&later.wait)
             .map(|(a, b)| b - a)
             .collect()
     }

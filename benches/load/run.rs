@@ -225,10 +225,17 @@ pub async fn run(opts: &RunOptions) -> Result<Value, String> {
     let engine_cpu = used.first().copied().unwrap_or(f64::NAN);
     let live = live_before.min(live_after) as f64;
     let per_call_ms_s = engine_cpu / seconds / live * 1000.0;
+    // The share of the nominal 50 packets a second the probe's calls got:
+    // on a saturated machine the engine falls behind and sends fewer.
+    let rate_fraction = match (cadence["packets"].as_f64(), cadence["streams"].as_f64()) {
+        (Some(p), Some(s)) if s > 0.0 => p / (s * 50.0 * seconds),
+        _ => f64::NAN,
+    };
+    let at_full_rate = per_call_ms_s / rate_fraction;
     let ratio = baseline
         .as_ref()
-        .and_then(|b| b["cpu_ms_per_stream_s"].as_f64())
-        .map(|b| per_call_ms_s / b);
+        .and_then(|b| b["cpu_ms_per_stream_s_at_full_rate"].as_f64())
+        .map(|b| at_full_rate / b);
     Ok(json!({
         "calls": opts.calls,
         "talking": talking,
@@ -241,6 +248,9 @@ pub async fn run(opts: &RunOptions) -> Result<Value, String> {
         "cpu_s": engine_cpu,
         "cpu_ms_per_call_s": per_call_ms_s,
         "cpu_pct_core_per_call": per_call_ms_s / 10.0,
+        "rate_fraction": rate_fraction,
+        "runqueue_wait_s": s0.wait_used(&s1).first(),
+        "cpu_ms_per_call_s_at_full_rate": at_full_rate,
         "rss_idle_kib": rss_idle,
         "rss_steady_kib": rss_steady,
         "rss_per_call_kib": (rss_steady as f64 - rss_idle as f64) / live,

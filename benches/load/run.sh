@@ -29,19 +29,22 @@ if [ "$(ulimit -n)" -lt $(( 3 * max_n + 100 )) ]; then
 fi
 
 out="target/load/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-echo "| N | CPU per call (ms/s) | % of a core per call | UDP echo per stream (ms/s) | ratio | RSS per call (KiB) | cadence error p50 / p99 (ms) | loss at probe | loss in engine reports | machine load (1 min) |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| N (live) | RTP rate reached | CPU per call, measured (ms/s) | CPU per call at full rate (ms/s) | % of a core per call | UDP echo per stream at full rate (ms/s) | ratio | RSS per call (KiB) | cadence error p50 / p99 (ms) | loss at probe | loss in engine reports | engine waiting for a CPU | machine load (1 min) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in "${sizes[@]}"; do
     target/release/load run --calls "$n" --window "$WINDOW" --settle "$SETTLE" --cps "$CPS" \
         --baseline-echo target/load/udp_echo | tee -a "$out" | jq -r '
         def r(d): if . == null then "n/a" else (. * pow(10; d) | round / pow(10; d) | tostring) end;
-        "| \(.calls) (\(.live_at_window_start) live)"
-        + " | \(.cpu_ms_per_call_s | r(3)) | \(.cpu_pct_core_per_call | r(3))"
-        + " | \(.baseline_udp_echo.cpu_ms_per_stream_s | r(3)) | \(.ratio_to_udp_echo | r(1))"
+        "| \(.calls) (\(.live_at_window_start))"
+        + " | \(.rate_fraction * 100 | r(0)) %"
+        + " | \(.cpu_ms_per_call_s | r(3)) | \(.cpu_ms_per_call_s_at_full_rate | r(3))"
+        + " | \(.cpu_ms_per_call_s_at_full_rate / 10 | r(3))"
+        + " | \(.baseline_udp_echo.cpu_ms_per_stream_s_at_full_rate | r(3)) | \(.ratio_to_udp_echo | r(1))"
         + " | \(.rss_per_call_kib | r(0))"
         + " | \(.cadence_at_probe.cadence_error_p50_ms | r(2)) / \(.cadence_at_probe.cadence_error_p99_ms | r(2))"
         + " | \(.cadence_at_probe.loss * 100 | r(3)) %"
         + " | \(.engine_reports.loss_mean * 100 | r(3)) %"
+        + " | \(.runqueue_wait_s / .window_s * 100 | r(0)) %"
         + " | \(.load_average[0]) |"'
 done
 echo "raw results: $out" >&2

@@ -4,7 +4,8 @@
  *
  * Usage: udp_echo N   binds N UDP sockets on 127.0.0.1 (ports picked by
  * the kernel), prints each port on its own line, then "ready", and echoes
- * until killed. */
+ * until killed or stdin closes. Each line on stdin makes it print how many
+ * datagrams it has echoed so far. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -36,6 +37,9 @@ int main(int argc, char **argv) {
         if (epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) < 0) { perror("epoll_ctl"); return 1; }
         printf("%u\n", ntohs(a.sin_port));
     }
+    struct epoll_event in = { .events = EPOLLIN, .data.fd = 0 };
+    if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &in) < 0) { perror("epoll_ctl stdin"); return 1; }
+    unsigned long long echoed = 0;
     printf("ready\n");
     fflush(stdout);
     struct epoll_event ready[256];
@@ -45,12 +49,18 @@ int main(int argc, char **argv) {
         if (k < 0 && errno != EINTR) { perror("epoll_wait"); return 1; }
         for (int i = 0; i < k; i++) {
             int s = ready[i].data.fd;
+            if (s == 0) {
+                if (read(0, buf, sizeof buf) <= 0) return 0;
+                printf("%llu\n", echoed);
+                fflush(stdout);
+                continue;
+            }
             for (;;) {
                 struct sockaddr_storage from;
                 socklen_t flen = sizeof from;
                 ssize_t got = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
                 if (got < 0) break;
-                sendto(s, buf, (size_t)got, 0, (struct sockaddr *)&from, flen);
+                if (sendto(s, buf, (size_t)got, 0, (struct sockaddr *)&from, flen) == got) echoed++;
             }
         }
     }

@@ -73,6 +73,8 @@ fn two_calls_are_measured_next_to_the_udp_echo() {
     assert_eq!(cadence["streams"], 1, "{r}");
     assert!((120.0..=180.0).contains(&f(&cadence["packets"])), "{r}");
     assert!(f(&cadence["cadence_error_p50_ms"]) < 20.0, "{r}");
+    assert!((0.8..=1.1).contains(&f(&r["rate_fraction"])), "{r}");
+    assert!(f(&r["runqueue_wait_s"]) >= 0.0, "{r}");
     // CPU time and memory were read (two calls for 3 s may take no whole tick).
     assert!(f(&r["cpu_s"]) >= 0.0 && f(&r["window_s"]) >= 3.0, "{r}");
     assert!(f(&r["rss_steady_kib"]) > f(&r["rss_idle_kib"]) * 0.5, "{r}");
@@ -81,6 +83,7 @@ fn two_calls_are_measured_next_to_the_udp_echo() {
     let sent = f(&baseline["packets_sent"]);
     assert!((250.0..=350.0).contains(&sent), "{r}");
     assert!(f(&baseline["packets_echoed"]) > sent * 0.9, "{r}");
+    assert!((0.8..=1.1).contains(&f(&baseline["rate_fraction"])), "{r}");
     assert!(
         r["ratio_to_udp_echo"].is_number() || f(&baseline["cpu_s"]) == 0.0,
         "{r}"
