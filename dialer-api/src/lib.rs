@@ -8,6 +8,7 @@ pub mod handler;
 
 pub mod api;
 pub mod billing;
+pub mod demo;
 pub mod doctor;
 pub mod echo_bot;
 pub mod scheduler;

@@ -27,7 +27,7 @@ pub const STATUSES: [&str; 9] = [
 ];
 
 /// When each step of a call happened.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Timeline {
     /// Queued.
     pub queued_at: DateTime<Utc>,
@@ -42,7 +42,7 @@ pub struct Timeline {
 }
 
 /// RTP quality of an answered call.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Quality {
     /// Fraction of packets lost.
     pub loss: Option<f64>,
@@ -53,7 +53,7 @@ pub struct Quality {
 }
 
 /// One attempt in the call log.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct CallView {
     /// Call id.
     pub id: String,
@@ -158,7 +158,7 @@ pub struct CallQuery {
 }
 
 /// A page of calls, newest first.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CallPage {
     /// Calls.
     pub calls: Vec<CallView>,

@@ -1,7 +1,12 @@
-//! A small client of the HTTP API for the `trunkline batch` subcommands: reads contacts from CSV,
-//! submits a batch and polls its progress.
+//! A small client of the HTTP API for the `trunkline batch` and `trunkline demo` subcommands:
+//! reads contacts from CSV, creates a user and its trunk, submits a batch, polls its progress
+//! and reads its call log.
 
 use super::batches::{BatchRequest, BatchView, ContactInput};
+use super::calls::{CallPage, CallView};
+use super::phone_config::PhoneConfigView;
+use super::users::{Balance, CreatedUser};
+use crate::scheduler::model::PhoneConfig;
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -141,6 +146,93 @@ impl ApiClient {
         let url = format!("{}/v1/batches/{id}", self.base);
         let response = self.http.get(&url).bearer_auth(&self.token).send().await;
         Self::answer(url, response).await
+    }
+
+    /// Creates a user (the client's token must be the admin token).
+    pub async fn create_user(&self, name: &str) -> Result<CreatedUser, ClientError> {
+        let url = format!("{}/v1/users", self.base);
+        let body = serde_json::json!({ "name": name });
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await;
+        Self::answer(url, response).await
+    }
+
+    /// Adds `amount` credits to user `user_id` (the client's token must be the admin token).
+    pub async fn top_up(
+        &self,
+        user_id: &str,
+        amount: f64,
+        note: &str,
+    ) -> Result<Balance, ClientError> {
+        let url = format!("{}/v1/users/{user_id}/credits", self.base);
+        let body = serde_json::json!({ "amount": amount, "note": note });
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await;
+        Self::answer(url, response).await
+    }
+
+    /// Saves the user's trunk with its password (which the API never shows again).
+    pub async fn put_phone_config(
+        &self,
+        config: &PhoneConfig,
+        password: &str,
+    ) -> Result<PhoneConfigView, ClientError> {
+        let url = format!("{}/v1/phone-config", self.base);
+        let mut body = serde_json::to_value(config).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("password".into(), password.into());
+        }
+        let response = self
+            .http
+            .put(&url)
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await;
+        Self::answer(url, response).await
+    }
+
+    /// Reads the user's trunk and its registration state.
+    pub async fn phone_config(&self) -> Result<PhoneConfigView, ClientError> {
+        let url = format!("{}/v1/phone-config", self.base);
+        let response = self.http.get(&url).bearer_auth(&self.token).send().await;
+        Self::answer(url, response).await
+    }
+
+    /// Every attempt of a batch in the call log (all pages), newest first.
+    pub async fn batch_calls(&self, batch_id: &str) -> Result<Vec<CallView>, ClientError> {
+        let url = format!("{}/v1/calls", self.base);
+        let mut calls = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("batch_id", batch_id.to_owned()), ("limit", "500".into())];
+            if let Some(c) = cursor.take() {
+                query.push(("cursor", c));
+            }
+            let response = self
+                .http
+                .get(&url)
+                .bearer_auth(&self.token)
+                .query(&query)
+                .send()
+                .await;
+            let page: CallPage = Self::answer(url.clone(), response).await?;
+            calls.extend(page.calls);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(calls),
+            }
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use crate::store::PhoneConfigRow;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// `PUT /v1/phone-config` body: the configuration and its password.
@@ -26,7 +26,7 @@ pub struct PhoneConfigInput {
 }
 
 /// `GET /v1/phone-config`: the configuration without its password, and registration.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PhoneConfigView {
     /// The trunk.
     #[serde(flatten)]

@@ -91,6 +91,23 @@ pub async fn serve(
     engine: Option<Arc<dyn CallEngine>>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+    serve_on(listener, settings, engine, stop).await
+}
+
+/// [`serve`] on a listener the caller bound (e.g. on port 0, to learn the port first);
+/// `settings.bind` is not used.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    settings: ServiceSettings,
+    engine: Option<Arc<dyn CallEngine>>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
     let secrets = settings.secrets.clone();
     let store = Store::open(&settings.storage_url).await?;
     tracing::info!(backend = ?store.backend(), url = %crate::store::redact_url(&settings.storage_url), "database ready");
@@ -125,13 +142,8 @@ pub async fn serve(
         metrics,
         settings.policy.clone(),
     );
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: settings.bind,
-            source,
-        })?;
-    tracing::info!(addr = %settings.bind, "http listening");
+    let addr = listener.local_addr().map_err(ServeError::Serve)?;
+    tracing::info!(%addr, "http listening");
     let result = axum::serve(listener, router(state))
         .with_graceful_shutdown(stop)
         .await

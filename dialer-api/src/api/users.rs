@@ -22,7 +22,7 @@ pub struct CreateUser {
 }
 
 /// A new user and its credentials (shown once).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreatedUser {
     /// User id.
     pub id: String,
@@ -48,7 +48,7 @@ pub struct TopUp {
 }
 
 /// A balance after a change.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Balance {
     /// User id.
     pub user_id: String,

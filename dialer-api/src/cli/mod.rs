@@ -3,6 +3,7 @@
 mod batch;
 mod call;
 mod check_config;
+mod demo;
 mod doctor;
 mod echo_bot;
 mod register;
@@ -24,6 +25,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Place a batch of 20 real SIP calls on loopback (built-in trunk simulator and echo bot)
+    /// and print the call table with the cost against Twilio.
+    Demo(Box<demo::DemoArgs>),
     /// Validate a configuration file and print it with secrets hidden.
     CheckConfig(check_config::CheckConfigArgs),
     /// Run the HTTP API and the dialing scheduler.
@@ -49,6 +53,7 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => demo::run(&args),
         Command::CheckConfig(args) => check_config::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Batch(command) => batch::run(&command),

@@ -6,7 +6,7 @@
 
 use super::model::{Codec, HandlerSpec, Transport};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -60,7 +60,7 @@ impl std::fmt::Debug for TrunkSettings {
 }
 
 /// Registration state of a trunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// The trunk authenticates by IP; nothing to register.
@@ -76,7 +76,7 @@ pub enum RegistrationState {
 }
 
 /// Registration state with the last error, as `GET /v1/phone-config` and `/health` show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RegistrationStatus {
     /// Current state.
     pub state: RegistrationState,
