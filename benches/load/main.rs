@@ -40,18 +40,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Probe => probe::run(),
-        command => tokio::runtime::Runtime::new()
-            .map_err(|e| format!("tokio runtime: {e}"))
-            .and_then(|rt| {
-                rt.block_on(async {
-                    match command {
-                        Command::Run(o) => run::run(&o).await.map(|v| println!("{v}")),
-                        Command::Baseline(o) => baseline::run(&o).await.map(|v| println!("{v}")),
-                        Command::Bot => bot::run().await,
-                        Command::Probe => probe::run(),
-                    }
-                })
-            }),
+        command => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Command::Run(run::RunOptions {
+                worker_threads: Some(n),
+                ..
+            }) = &command
+            {
+                builder.worker_threads(*n);
+            }
+            builder.enable_all().build()
+        }
+        .map_err(|e| format!("tokio runtime: {e}"))
+        .and_then(|rt| {
+            rt.block_on(async {
+                match command {
+                    Command::Run(o) => run::run(&o).await.map(|v| println!("{v}")),
+                    Command::Baseline(o) => baseline::run(&o).await.map(|v| println!("{v}")),
+                    Command::Bot => bot::run().await,
+                    Command::Probe => probe::run(),
+                }
+            })
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,6 +56,10 @@ pub struct RunOptions {
     /// Highest RTP port of the engine.
     #[arg(long, default_value_t = 15_999)]
     pub rtp_port_max: u16,
+    /// Tokio worker threads of this process (default: one per core, as
+    /// `trunkline serve` runs).
+    #[arg(long)]
+    pub worker_threads: Option<usize>,
     /// Also run `load baseline` with the same N and window first, with
     /// this `udp_echo` program, and give the ratio.
     #[arg(long)]
@@ -238,6 +242,7 @@ pub async fn run(opts: &RunOptions) -> Result<Value, String> {
         .map(|b| at_full_rate / b);
     Ok(json!({
         "calls": opts.calls,
+        "worker_threads": opts.worker_threads,
         "talking": talking,
         "live_at_window_start": live_before,
         "live_at_window_end": live_after,
