@@ -12,6 +12,9 @@ use dialer_api::sim::{OutcomeRule, SimConfig, SimTrunk, WrongPassword};
 /// The number the codec check calls; the simulator answers it.
 const TEST_NUMBER: &str = "+60198765432";
 
+/// The codecs the configured trunk offers (AlienVOIP's).
+const OFFER: &str = "\"PCMU\", \"G729\", \"GSM\"";
+
 /// What one run printed and how it exited.
 struct Run {
     code: Option<i32>,
@@ -60,7 +63,13 @@ async fn doctor(config: &Path, extra: &[&str]) -> Run {
 
 /// A simulator that answers the test number at once.
 async fn sim(wrong_password: WrongPassword) -> SimTrunk {
+    sim_with_codecs(wrong_password, SimConfig::default().codecs).await
+}
+
+/// The same, taking only `codecs`.
+async fn sim_with_codecs(wrong_password: WrongPassword, codecs: Vec<codecs::Codec>) -> SimTrunk {
     let mut config = SimConfig::loopback();
+    config.codecs = codecs;
     config.wrong_password = wrong_password;
     config.plan.rules = vec!["+6019*=answer".parse::<OutcomeRule>().unwrap()];
     config.plan.ring_min = Duration::from_millis(100);
@@ -94,6 +103,8 @@ struct Setup {
     rtp: u16,
     handler: String,
     test_number: Option<&'static str>,
+    /// The trunk's codecs, as TOML array items.
+    codecs: &'static str,
 }
 
 impl Setup {
@@ -102,12 +113,13 @@ impl Setup {
             "[sip]\nbind = \"127.0.0.1:0\"\n\
              [rtp]\nport_min = {}\nport_max = {}\n\
              [[trunks]]\nname = \"sim\"\nproxies = [\"{}\"]\nusername = \"trunkline\"\n\
-             password = \"{}\"\ncaller_id = \"+60123456789\"\ncodecs = [\"PCMU\", \"G729\", \"GSM\"]\n\
+             password = \"{}\"\ncaller_id = \"+60123456789\"\ncodecs = [{}]\n\
              [handler]\nurl = \"{}\"\nprotocol = \"twilio\"\n",
             self.rtp,
             self.rtp + 1,
             self.proxy,
             self.password,
+            self.codecs,
             self.handler
         );
         if let Some(n) = self.test_number {
@@ -132,6 +144,7 @@ async fn everything_passes_against_the_simulator_and_the_echo_bot() {
         rtp,
         handler: bot.url(),
         test_number: Some(TEST_NUMBER),
+        codecs: OFFER,
     }
     .write(dir.path());
     let run = doctor(&config, &[]).await;
@@ -172,6 +185,7 @@ async fn a_refused_password_fails_registration_with_403_and_advice() {
         rtp: free_pair().0,
         handler: bot.url(),
         test_number: Some(TEST_NUMBER),
+        codecs: OFFER,
     }
     .write(dir.path());
     let run = doctor(&config, &[]).await;
@@ -203,6 +217,7 @@ async fn a_challenge_loop_fails_registration_as_wrong_credentials() {
         rtp: free_pair().0,
         handler: "ws://127.0.0.1:9/stream".into(),
         test_number: None,
+        codecs: OFFER,
     }
     .write(dir.path());
     let run = doctor(&config, &[]).await;
@@ -238,6 +253,7 @@ async fn an_unreachable_handler_and_held_rtp_ports_fail_with_their_messages() {
         rtp,
         handler: url.clone(),
         test_number: None,
+        codecs: OFFER,
     }
     .write(dir.path());
     let run = doctor(&config, &[]).await;
@@ -281,6 +297,7 @@ async fn a_silent_proxy_fails_options_with_the_timeout_message() {
         rtp: free_pair().0,
         handler: bot.url(),
         test_number: None,
+        codecs: OFFER,
     }
     .write(dir.path());
     let run = doctor(&config, &[]).await;
@@ -328,4 +345,37 @@ async fn a_bad_key_stops_at_the_configuration_with_key_and_reason() {
         "only the config line and the stop line:\n{}",
         run.stdout
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_without_a_common_codec_fails_the_codec_check() {
+    let trunk = sim_with_codecs(WrongPassword::Forbidden, vec![codecs::Codec::Pcma]).await;
+    let bot = EchoBot::start(EchoBotConfig::loopback()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Setup {
+        proxy: trunk.local_addr(),
+        password: "secret",
+        rtp: free_pair().0,
+        handler: bot.url(),
+        test_number: None,
+        codecs: "\"PCMU\", \"GSM\"",
+    }
+    .write(dir.path());
+    let run = doctor(&config, &["--test-number", TEST_NUMBER]).await;
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    let line = run.line("FAIL codecs");
+    assert!(
+        line.starts_with(&format!(
+            "FAIL codecs: offered PCMU, GSM; test call to {TEST_NUMBER} via {}: call rejected: 488",
+            trunk.local_addr()
+        )),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(
+            "the trunk takes none of PCMU, GSM: ask the provider which codecs it accepts and list one in the trunk's codecs"
+        ),
+        "{line}"
+    );
+    run.line("doctor: 9 passed, 1 failed, 0 skipped");
 }

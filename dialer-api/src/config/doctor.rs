@@ -41,3 +41,43 @@ pub(crate) fn read_doctor(
     };
     Ok(DoctorConfig { test_number })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, ConfigError, Problem};
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_sources(
+            text,
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn test_number_is_normalised_kept_or_refused() {
+        let number = |text: &str| load(text, &[]).map(|c| c.doctor.test_number);
+        assert_eq!(number("").unwrap(), None);
+        assert_eq!(number("[doctor]\n").unwrap(), None);
+        assert_eq!(
+            number("[doctor]\ntest_number = \"+60 12-345 6789\"\n").unwrap(),
+            Some("+60123456789".into())
+        );
+        assert_eq!(
+            number("[doctor]\ntest_number = \"*43\"\n").unwrap(),
+            Some("*43".into())
+        );
+        let err = number("[doctor]\ntest_number = \"echo test\"\n").unwrap_err();
+        assert_eq!(err.key(), Some("doctor.test_number"));
+        assert!(matches!(err.problem(), Some(Problem::BadTestNumber { .. })));
+        let err = number("[doctor]\ntest_number = \"+999\"\n").unwrap_err();
+        assert_eq!(err.key(), Some("doctor.test_number"));
+        let err = number("[doctor]\nnumber = \"*43\"\n").unwrap_err();
+        assert_eq!(err.key(), Some("doctor.number"));
+    }
+
+    #[test]
+    fn test_number_comes_from_the_environment_too() {
+        let c = load("", &[("TRUNKLINE_DOCTOR__TEST_NUMBER", "9196")]).unwrap();
+        assert_eq!(c.doctor.test_number.as_deref(), Some("9196"));
+    }
+}

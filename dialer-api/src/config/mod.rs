@@ -29,7 +29,7 @@
 //! allow_private_handlers = false
 //! secret_key = "<openssl rand -base64 32>"
 //! [doctor]                            # optional, for `trunkline doctor`
-//! test_number = "+60312345678"        # an echo test the codec check may call
+//! test_number = "+60198765432"        # an echo test the codec check may call
 //! ```
 //!
 //! # Environment overrides

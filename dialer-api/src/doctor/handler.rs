@@ -105,3 +105,103 @@ fn connect_advice(error: &ConnectError) -> &'static str {
         _ => "check [handler] url and protocol",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::check::Status;
+    use futures_util::StreamExt;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    const HOLD: Duration = Duration::from_millis(300);
+
+    async fn check(url: &str, protocol: HandlerProtocol) -> Check {
+        let handler = HandlerConfig::new(url, protocol, None).unwrap();
+        handler_check(
+            Some(&handler),
+            "+60123456789",
+            "+60198765432",
+            Duration::from_secs(2),
+            HOLD,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn an_audiosocket_handler_that_stays_open_passes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = Vec::new();
+            let _ = stream.read_to_end(&mut buf).await;
+        });
+        let c = check(&format!("tcp://{addr}"), HandlerProtocol::AudioSocket).await;
+        assert_eq!(c.status, Status::Pass, "{c}");
+        assert!(
+            c.detail
+                .contains("TCP connection open, still open after 0.3 s"),
+            "{c}"
+        );
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_hangs_up_at_once_fails() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            drop(stream);
+        });
+        let c = check(&format!("tcp://{addr}"), HandlerProtocol::AudioSocket).await;
+        assert_eq!(c.status, Status::Fail, "{c}");
+        assert!(c.detail.contains("then handler hung up"), "{c}");
+        assert!(c.advice.unwrap().contains("audiosocket protocol"));
+    }
+
+    #[tokio::test]
+    async fn a_pcm_handler_gets_the_metadata_frame() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            let first = ws.next().await.unwrap().unwrap();
+            while let Some(Ok(_)) = ws.next().await {}
+            first.into_text().unwrap().to_string()
+        });
+        let c = check(&format!("ws://{addr}/pcm"), HandlerProtocol::Pcm).await;
+        assert_eq!(c.status, Status::Pass, "{c}");
+        assert!(c.detail.contains("metadata frame sent"), "{c}");
+        let metadata: serde_json::Value = serde_json::from_str(&server.await.unwrap()).unwrap();
+        let text = metadata.to_string();
+        assert!(text.contains("trunkline_doctor"), "{text}");
+        assert!(text.contains("+60198765432"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_handler_is_skipped_and_a_non_websocket_server_fails() {
+        let skip = handler_check(None, "", "", Duration::from_secs(1), HOLD).await;
+        assert_eq!(skip.status, Status::Skip);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf).await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let c = check(&format!("ws://{addr}/wrong"), HandlerProtocol::Twilio).await;
+        assert_eq!(c.status, Status::Fail, "{c}");
+        assert!(
+            c.detail.contains("refused the WebSocket upgrade: 404"),
+            "{c}"
+        );
+        assert!(c.advice.unwrap().contains("check the path"));
+    }
+}
