@@ -130,16 +130,44 @@ impl Drop for Server {
     }
 }
 
+/// `sh -c script` in `dir` with `env` and none of the caller's `TRUNKLINE_*` variables.
+fn sh(script: &str, dir: &Path, env: &[(String, String)]) -> Command {
+    let mut command = Command::new("sh");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TRUNKLINE_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    command
+}
+
+/// An RTP range of four free port pairs on 127.0.0.1 (`doctor` binds both ends of it).
+fn free_rtp_range() -> (u16, u16) {
+    for _ in 0..200 {
+        let base = free_port(true) & !1;
+        if base < 1024 || base > 65_000 {
+            continue;
+        }
+        let held: Vec<_> = (base..base + 8)
+            .map_while(|p| std::net::UdpSocket::bind(("127.0.0.1", p)).ok())
+            .collect();
+        if held.len() == 8 {
+            return (base, base + 7);
+        }
+    }
+    panic!("no eight free UDP ports in a row on 127.0.0.1")
+}
+
 /// Runs `script` with `sh -e` in `dir`; fails the test if it takes longer than `limit`.
 fn run_sh(script: &str, dir: &Path, env: &[(String, String)], limit: Duration) -> Output {
     let stdout = dir.join("script.out");
     let stderr = dir.join("script.err");
-    let mut child = Command::new("sh")
-        .arg("-e")
-        .arg("-c")
-        .arg(script)
-        .current_dir(dir)
-        .envs(env.iter().map(|(k, v)| (k, v)))
+    let mut child = sh(&format!("set -e\n{script}"), dir, env)
         .stdin(Stdio::null())
         .stdout(File::create(&stdout).expect("stdout file"))
         .stderr(File::create(&stderr).expect("stderr file"))
@@ -306,6 +334,7 @@ fn the_readme_walkthrough_runs_as_written() {
     let work = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(work.path().join("trunkline.toml"), &config).expect("write trunkline.toml");
     let http = format!("127.0.0.1:{}", free_port(false));
+    let (rtp_min, rtp_max) = free_rtp_range();
     let overrides: Vec<(String, String)> = [
         ("WORK", work.path().display().to_string()),
         (
@@ -315,6 +344,8 @@ fn the_readme_walkthrough_runs_as_written() {
         ("TRUNKLINE_TRUNKS__0__PROXIES", trunk.clone()),
         ("TRUNKLINE_HANDLER__URL", handler_url.clone()),
         ("TRUNKLINE_HTTP__BIND", http.clone()),
+        ("TRUNKLINE_RTP__PORT_MIN", rtp_min.to_string()),
+        ("TRUNKLINE_RTP__PORT_MAX", rtp_max.to_string()),
         ("TRUNKLINE_SECURITY__ALLOW_PRIVATE_HANDLERS", "true".into()),
         ("RUST_LOG", "warn".into()),
     ]
@@ -345,6 +376,21 @@ fn the_readme_walkthrough_runs_as_written() {
         !stdout.contains(&password) && !stderr.contains(&password),
         "the trunk password was printed:\n{stdout}\n{stderr}"
     );
+    for check in [
+        "PASS options",
+        "PASS register",
+        "PASS rtp ports",
+        "PASS handler",
+    ] {
+        assert!(
+            stdout.contains(check),
+            "doctor did not print {check}:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(", 0 failed,") && !stdout.contains("FAIL"),
+        "doctor found a failure:\n{stdout}"
+    );
     assert!(
         stdout.contains("registered with 127.0.0.1") && stdout.contains("unregistered from"),
         "register's report:\n{stdout}"
@@ -370,15 +416,15 @@ fn the_readme_walkthrough_runs_as_written() {
 
     // serve, started exactly as the README says, with the test's secrets.
     let mut server = Server(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!("{prelude}exec {}", serve.trim()))
-            .current_dir(work.path())
-            .envs(overrides.iter().map(|(k, v)| (k, v)))
-            .env("TRUNKLINE_AUTH__ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("TRUNKLINE_SECURITY__SECRET_KEY", SECRET_KEY)
-            .spawn()
-            .expect("trunkline serve starts"),
+        sh(
+            &format!("{prelude}exec {}", serve.trim()),
+            work.path(),
+            &overrides,
+        )
+        .env("TRUNKLINE_AUTH__ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("TRUNKLINE_SECURITY__SECRET_KEY", SECRET_KEY)
+        .spawn()
+        .expect("trunkline serve starts"),
     );
     let base = format!("http://{http}");
     wait_for_http(&format!("{base}/health"), &mut server.0);
