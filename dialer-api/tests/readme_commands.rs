@@ -150,7 +150,7 @@ fn sh(script: &str, dir: &Path, env: &[(String, String)]) -> Command {
 fn free_rtp_range() -> (u16, u16) {
     for _ in 0..200 {
         let base = free_port(true) & !1;
-        if base < 1024 || base > 65_000 {
+        if !(1024..=65_000).contains(&base) {
             continue;
         }
         let held: Vec<_> = (base..base + 8)
