@@ -94,12 +94,13 @@ struct Display {
 }
 
 impl Display {
-    fn new() -> Display {
+    fn new(contacts: usize) -> Display {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(0);
+            let bar = ProgressBar::new(u64::try_from(contacts).unwrap_or(0));
+            // The message is cut to the terminal's width, so the bar stays on one line.
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:30.cyan/blue} {pos}/{len} calls done · {msg} [{elapsed}]",
+                    "{bar:20.cyan/blue} {pos}/{len} calls done [{elapsed}] {wide_msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
@@ -142,12 +143,12 @@ impl Display {
             DemoStep::Progress(view) => {
                 let n = |s: &str| view.counts.get(s).copied().unwrap_or(0);
                 let message = format!(
-                    "in progress {} · answered {} · busy {} · no answer {} · failed {} · ${:.4}",
-                    view.progress.in_progress,
+                    "answered {}, busy {}, no answer {}, failed {}, in progress {}, ${:.4}",
                     n("completed"),
                     n("busy"),
                     n("no_answer"),
                     n("failed"),
+                    view.progress.in_progress,
                     view.progress.cost
                 );
                 match &self.bar {
@@ -157,7 +158,7 @@ impl Display {
                     }
                     None => {
                         let line = format!(
-                            "{}/{} calls done · {message}",
+                            "{}/{} calls done: {message}",
                             view.progress.done, view.accepted
                         );
                         if line != self.last_line {
@@ -198,7 +199,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut display = Display::new();
+    let mut display = Display::new(config.contacts);
     let result = runtime.block_on(dialer_api::demo::run(&config, |step| display.show(step)));
     display.finish();
     match result {
