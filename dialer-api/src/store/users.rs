@@ -74,13 +74,24 @@ pub(crate) async fn apply_balance_change(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let balance: i64 = row.try_get("balance")?;
+    // The UPDATE above holds the user's row until commit, so its ledger rows are written one at
+    // a time. Their times are kept strictly increasing, so listing by time gives the order in
+    // which the balance changed even when two changes share a millisecond or come from nodes
+    // whose clocks read `now` before waiting for the lock.
+    let last: Option<i64> =
+        sqlx::query::<Any>("SELECT MAX(created_at) AS last FROM ledger WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("last")?;
+    let at = last.map_or(now, |last| now.max(last + 1));
     sqlx::query::<Any>(
         "INSERT INTO ledger (id, user_id, created_at, kind, amount, balance_after, call_id, note) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(Uuid::new_v4().to_string())
     .bind(user_id)
-    .bind(now)
+    .bind(at)
     .bind(kind)
     .bind(amount)
     .bind(balance)

@@ -339,6 +339,12 @@ pub async fn check_books(app: &App, user: &User) -> i64 {
         ledger.iter().all(|e| e.balance_after >= 0),
         "a balance went negative"
     );
+    // Listed oldest first, each entry starts from the balance the previous one left.
+    let mut running = 0;
+    for e in &ledger {
+        running += e.amount;
+        assert_eq!(e.balance_after, running, "ledger out of order at {e:?}");
+    }
     let reserves = ledger.iter().filter(|e| e.kind == "reserve").count();
     let settles = ledger.iter().filter(|e| e.kind == "settle").count();
     assert_eq!(reserves, settles, "a reservation was never settled");
