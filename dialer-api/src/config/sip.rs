@@ -1,6 +1,7 @@
 //! `[sip]` and `[rtp]`: where Trunkline listens for SIP and which ports its media uses.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use super::error::{ConfigError, Problem};
 use super::reader::{Fields, Origins, no_control_chars};
@@ -15,6 +16,9 @@ pub struct SipConfig {
     pub external_address: Option<IpAddr>,
     /// The `User-Agent` header (`user_agent`, default `Trunkline/<version>`).
     pub user_agent: String,
+    /// A call nobody answers is canceled (`no_answer`) after this long
+    /// (`ring_timeout`, whole seconds from 1 to 600, default 60).
+    pub ring_timeout: Duration,
 }
 
 impl Default for SipConfig {
@@ -23,6 +27,7 @@ impl Default for SipConfig {
             bind: SocketAddr::from(([0, 0, 0, 0], 5060)),
             external_address: None,
             user_agent: format!("Trunkline/{}", env!("CARGO_PKG_VERSION")),
+            ring_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -86,7 +91,7 @@ pub(crate) fn read_sip(
         "sip".into(),
         table,
         origins,
-        &["bind", "external_address", "user_agent"],
+        &["bind", "external_address", "user_agent", "ring_timeout"],
     )?;
     if let Some(bind) = f.text("bind")? {
         sip.bind = socket_addr(&f, "bind", bind)?;
@@ -108,6 +113,9 @@ pub(crate) fn read_sip(
             return Err(f.error("user_agent", Problem::Empty));
         }
         sip.user_agent = ua.trim().to_owned();
+    }
+    if let Some(seconds) = f.uint("ring_timeout", 1, 600)? {
+        sip.ring_timeout = Duration::from_secs(seconds);
     }
     Ok(sip)
 }

@@ -11,6 +11,7 @@ const FULL: &str = r#"
 bind = "0.0.0.0:5070"
 external_address = "203.0.113.10"
 user_agent = "Trunkline-test"
+ring_timeout = 25
 
 [rtp]
 port_min = 12000
@@ -99,6 +100,7 @@ fn loads_a_full_file() {
     assert_eq!(c.sip.bind, "0.0.0.0:5070".parse::<SocketAddr>().unwrap());
     assert_eq!(c.sip.external_address, Some([203, 0, 113, 10].into()));
     assert_eq!(c.sip.user_agent, "Trunkline-test");
+    assert_eq!(c.sip.ring_timeout, std::time::Duration::from_secs(25));
     assert_eq!((c.rtp.port_min, c.rtp.port_max), (12000, 12999));
     assert_eq!(c.rtp.pair_count(), 500);
     let t = &c.trunks[0];
@@ -161,6 +163,7 @@ fn an_empty_file_gives_the_defaults() {
     assert_eq!(c.sip.bind, "0.0.0.0:5060".parse::<SocketAddr>().unwrap());
     assert_eq!(c.sip.external_address, None);
     assert!(c.sip.user_agent.starts_with("Trunkline/"));
+    assert_eq!(c.sip.ring_timeout, std::time::Duration::from_secs(60));
     assert_eq!((c.rtp.port_min, c.rtp.port_max), (10000, 20000));
     assert!(c.trunks.is_empty());
     assert!(c.handler.is_none());
@@ -316,6 +319,14 @@ fn port_range_too_small() {
 }
 
 #[test]
+fn ring_timeout_out_of_range() {
+    assert_eq!(
+        error_of("[sip]\nring_timeout = 0"),
+        "sip.ring_timeout: '0' is not a whole number from 1 to 600"
+    );
+}
+
+#[test]
 fn handler_url_schemes() {
     assert_eq!(
         error_of("[handler]\nurl = \"http://127.0.0.1:9000/stream\""),
@@ -393,7 +404,7 @@ fn secrets_are_checked() {
 fn unknown_keys_and_sections() {
     assert_eq!(
         error_of("[sip]\nbnd = \"0.0.0.0:5060\""),
-        "sip.bnd: unknown key (expected one of: bind, external_address, user_agent)"
+        "sip.bnd: unknown key (expected one of: bind, external_address, user_agent, ring_timeout)"
     );
     assert_eq!(
         error_of("[database]\nurl = \"x\""),
@@ -500,7 +511,7 @@ fn env_errors_name_the_variable() {
     );
     assert_eq!(
         error_with_env("", &[("TRUNKLINE_SIP__BINDD", "x")]),
-        "sip.bindd (set by TRUNKLINE_SIP__BINDD): unknown key (expected one of: bind, external_address, user_agent)"
+        "sip.bindd (set by TRUNKLINE_SIP__BINDD): unknown key (expected one of: bind, external_address, user_agent, ring_timeout)"
     );
 }
 

@@ -39,8 +39,8 @@ impl Default for EngineSettings {
 }
 
 impl EngineSettings {
-    /// The settings from `[sip]` and `[rtp]`, with default timeouts: 10 s of
-    /// no audio, 60 s of ringing, T1 500 ms, 5 s per shutdown step.
+    /// The settings from `[sip]` and `[rtp]` (ringing: `[sip] ring_timeout`),
+    /// with default timeouts: 10 s of no audio, T1 500 ms, 5 s per shutdown step.
     pub fn from_config(config: &Config) -> EngineSettings {
         EngineSettings {
             sip_bind: config.sip.bind,
@@ -49,7 +49,7 @@ impl EngineSettings {
             rtp_port_min: config.rtp.port_min,
             rtp_port_max: config.rtp.port_max,
             no_audio_timeout: Duration::from_secs(10),
-            ring_timeout: Duration::from_secs(60),
+            ring_timeout: config.sip.ring_timeout,
             sip_t1: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(5),
             handler: ConnectOptions::default(),
