@@ -653,3 +653,52 @@ async fn health_and_metrics() {
         assert!(text.contains("route=\"/health\""));
     }
 }
+
+/// PostgreSQL cannot store NUL in text: such fields were a 500 there. Now every backend refuses
+/// control characters in stored text with a 422 naming the field.
+#[tokio::test]
+async fn control_characters_in_stored_text_are_refused_by_name() {
+    for db in db::all().await {
+        let app = app(&db, engine(), false).await;
+        let r = &app.router;
+        let (s, b) = send(
+            r,
+            Method::POST,
+            "/v1/users",
+            Some(ADMIN),
+            Some(&json!({"name": "a\u{0}b"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {b}", db.backend);
+        assert_eq!(b["error"]["field"], "name");
+        let u = user(&app, 10.0).await;
+        let (s, b) = send(
+            r,
+            Method::POST,
+            &format!("/v1/users/{}/credits", u.id),
+            Some(ADMIN),
+            Some(&json!({"amount": 1.0, "note": "line\nbreak"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {b}", db.backend);
+        assert_eq!(b["error"]["field"], "note");
+        save_config(&app, &u, &phone_config(2, 1)).await;
+        let nums = numbers(3000, 2);
+        for (extra, field) in [
+            (json!({"campaign_id": "camp\u{0}1"}), "campaign_id"),
+            (json!({"prompt_id": "p\u{0}"}), "prompt_id"),
+            (
+                json!({"contacts": [{"phone": nums[0], "customer_name": "x\u{0}y"}]}),
+                "contacts[0].customer_name",
+            ),
+        ] {
+            let body = batch(&nums, extra);
+            let (s, b) = send(r, Method::POST, "/v1/batches", Some(&u.key), Some(&body)).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{}: {b}", db.backend);
+            assert_eq!(b["error"]["field"], field, "{b}");
+        }
+        let body = batch(&nums, json!({}));
+        let (s, b) = send(r, Method::POST, "/v1/batches", Some(&u.key), Some(&body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{}: {b}", db.backend);
+    }
+}

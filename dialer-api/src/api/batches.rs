@@ -224,6 +224,7 @@ async fn check_request(state: &AppState, request: &BatchRequest) -> Result<Batch
         if value.trim().is_empty() || value.len() > 200 {
             return Err(ApiError::validation(field, "1 to 200 characters"));
         }
+        validate::plain_text(value).map_err(|m| ApiError::validation(field, m))?;
     }
     let audiosocket = request.handler.protocol == HandlerProtocol::Audiosocket;
     validate::outbound_url(
@@ -314,6 +315,8 @@ fn sort_contacts(
                 "at most 200 characters",
             ));
         }
+        validate::plain_text(&contact.customer_name)
+            .map_err(|m| ApiError::validation(format!("contacts[{index}].customer_name"), m))?;
         let mut params = BTreeMap::new();
         for (key, value) in &contact.params {
             params.insert(

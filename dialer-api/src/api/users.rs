@@ -118,6 +118,7 @@ pub async fn create_user(
     if request.name.len() > 200 {
         return Err(ApiError::validation("name", "at most 200 characters"));
     }
+    super::validate::plain_text(&request.name).map_err(|m| ApiError::validation("name", m))?;
     let api_key = random_token("tk_");
     let webhook_secret = random_token("whsec_");
     let account_sid = random_token("AC");
@@ -160,6 +161,9 @@ pub async fn top_up(
         .ok_or_else(|| ApiError::validation("amount", "must be a positive number of credits"))?;
     if request.note.as_ref().is_some_and(|n| n.len() > 500) {
         return Err(ApiError::validation("note", "at most 500 characters"));
+    }
+    if let Some(note) = &request.note {
+        super::validate::plain_text(note).map_err(|m| ApiError::validation("note", m))?;
     }
     let balance = state
         .store

@@ -36,6 +36,15 @@ pub fn destination(text: &str, allowed_prefixes: &[String]) -> Result<String, Nu
     }
 }
 
+/// Checks text that is stored and shown as is (names, ids, notes): no control characters.
+/// PostgreSQL cannot store NUL in text at all, and line breaks have no place in these fields.
+pub fn plain_text(text: &str) -> Result<(), &'static str> {
+    if text.chars().any(char::is_control) {
+        return Err("control characters (NUL, line breaks, tabs) are not allowed");
+    }
+    Ok(())
+}
+
 /// Checks an allowlist entry: `+` and 1 to 15 digits.
 pub fn prefix(text: &str) -> Result<(), &'static str> {
     let digits = text
@@ -201,6 +210,15 @@ mod tests {
         );
         assert_eq!(destination("12", &allow), Err(NumberRejection::Invalid));
         assert!(destination("+16502530000", &[]).is_ok());
+    }
+
+    #[test]
+    fn plain_text_refuses_control_characters() {
+        assert!(plain_text("Aminah binti Ali, Kuala Lumpur").is_ok());
+        assert!(plain_text("").is_ok());
+        assert!(plain_text("a\0b").is_err());
+        assert!(plain_text("a\nb").is_err());
+        assert!(plain_text("a\u{7f}").is_err());
     }
 
     #[test]
