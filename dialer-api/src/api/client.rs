@@ -98,11 +98,19 @@ impl ApiClient {
         }
     }
 
-    async fn answer<T: serde::de::DeserializeOwned>(
-        url: String,
-        response: Result<reqwest::Response, reqwest::Error>,
+    /// A request to `path` under the API, with the client's key.
+    fn request(&self, method: reqwest::Method, path: &str) -> (String, reqwest::RequestBuilder) {
+        let url = format!("{}{path}", self.base);
+        let builder = self.http.request(method, &url).bearer_auth(&self.token);
+        (url, builder)
+    }
+
+    /// Sends a request made by [`ApiClient::request`] and reads its answer:
+    /// the JSON body on success, the API's error code and message otherwise.
+    async fn send<T: serde::de::DeserializeOwned>(
+        (url, builder): (String, reqwest::RequestBuilder),
     ) -> Result<T, ClientError> {
-        let response = response.map_err(|source| ClientError::Http {
+        let response = builder.send().await.map_err(|source| ClientError::Http {
             url: url.clone(),
             source,
         })?;
@@ -133,33 +141,23 @@ impl ApiClient {
         request: &BatchRequest,
         idempotency_key: Option<&str>,
     ) -> Result<BatchView, ClientError> {
-        let url = format!("{}/v1/batches", self.base);
-        let mut builder = self.http.post(&url).bearer_auth(&self.token).json(request);
+        let (url, mut builder) = self.request(reqwest::Method::POST, "/v1/batches");
+        builder = builder.json(request);
         if let Some(key) = idempotency_key {
             builder = builder.header("Idempotency-Key", key);
         }
-        Self::answer(url, builder.send().await).await
+        Self::send((url, builder)).await
     }
 
     /// Reads a batch.
     pub async fn batch(&self, id: &str) -> Result<BatchView, ClientError> {
-        let url = format!("{}/v1/batches/{id}", self.base);
-        let response = self.http.get(&url).bearer_auth(&self.token).send().await;
-        Self::answer(url, response).await
+        Self::send(self.request(reqwest::Method::GET, &format!("/v1/batches/{id}"))).await
     }
 
     /// Creates a user (the client's token must be the admin token).
     pub async fn create_user(&self, name: &str) -> Result<CreatedUser, ClientError> {
-        let url = format!("{}/v1/users", self.base);
-        let body = serde_json::json!({ "name": name });
-        let response = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await;
-        Self::answer(url, response).await
+        let (url, builder) = self.request(reqwest::Method::POST, "/v1/users");
+        Self::send((url, builder.json(&serde_json::json!({ "name": name })))).await
     }
 
     /// Adds `amount` credits to user `user_id` (the client's token must be the admin token).
@@ -169,16 +167,10 @@ impl ApiClient {
         amount: f64,
         note: &str,
     ) -> Result<Balance, ClientError> {
-        let url = format!("{}/v1/users/{user_id}/credits", self.base);
+        let path = format!("/v1/users/{user_id}/credits");
+        let (url, builder) = self.request(reqwest::Method::POST, &path);
         let body = serde_json::json!({ "amount": amount, "note": note });
-        let response = self
-            .http
-            .post(&url)
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await;
-        Self::answer(url, response).await
+        Self::send((url, builder.json(&body))).await
     }
 
     /// Saves the user's trunk with its password (which the API never shows again).
@@ -187,31 +179,21 @@ impl ApiClient {
         config: &PhoneConfig,
         password: &str,
     ) -> Result<PhoneConfigView, ClientError> {
-        let url = format!("{}/v1/phone-config", self.base);
         let mut body = serde_json::to_value(config).unwrap_or_default();
         if let Some(map) = body.as_object_mut() {
             map.insert("password".into(), password.into());
         }
-        let response = self
-            .http
-            .put(&url)
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await;
-        Self::answer(url, response).await
+        let (url, builder) = self.request(reqwest::Method::PUT, "/v1/phone-config");
+        Self::send((url, builder.json(&body))).await
     }
 
     /// Reads the user's trunk and its registration state.
     pub async fn phone_config(&self) -> Result<PhoneConfigView, ClientError> {
-        let url = format!("{}/v1/phone-config", self.base);
-        let response = self.http.get(&url).bearer_auth(&self.token).send().await;
-        Self::answer(url, response).await
+        Self::send(self.request(reqwest::Method::GET, "/v1/phone-config")).await
     }
 
     /// Every attempt of a batch in the call log (all pages), newest first.
     pub async fn batch_calls(&self, batch_id: &str) -> Result<Vec<CallView>, ClientError> {
-        let url = format!("{}/v1/calls", self.base);
         let mut calls = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -219,14 +201,8 @@ impl ApiClient {
             if let Some(c) = cursor.take() {
                 query.push(("cursor", c));
             }
-            let response = self
-                .http
-                .get(&url)
-                .bearer_auth(&self.token)
-                .query(&query)
-                .send()
-                .await;
-            let page: CallPage = Self::answer(url.clone(), response).await?;
+            let (url, builder) = self.request(reqwest::Method::GET, "/v1/calls");
+            let page: CallPage = Self::send((url, builder.query(&query))).await?;
             calls.extend(page.calls);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
