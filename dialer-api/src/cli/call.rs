@@ -137,8 +137,7 @@ async fn call(plan: Plan) -> ExitCode {
     let mut trunk = plan.trunk;
     let name = trunk.name.clone();
     let registers = std::mem::replace(&mut trunk.register, false);
-    let limit =
-        engine.settings().sip_t1 * 64 * trunk.proxies.len().max(1) as u32 + Duration::from_secs(5);
+    let limit = engine.settings().registration_limit(trunk.proxies.len());
     if let Err(e) = engine.add_trunk(trunk).await {
         eprintln!("trunkline: {e}");
         engine.shutdown().await;

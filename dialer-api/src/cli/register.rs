@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use dialer_api::config::Config;
 use dialer_api::engine::{Engine, EngineSettings, RegisterError, Trunk};
@@ -74,9 +73,7 @@ async fn register(settings: EngineSettings, trunk: Trunk) -> ExitCode {
         }
     };
     let name = trunk.name.clone();
-    // Every proxy may take a whole transaction timeout (64*T1) to fail.
-    let limit =
-        engine.settings().sip_t1 * 64 * trunk.proxies.len().max(1) as u32 + Duration::from_secs(5);
+    let limit = engine.settings().registration_limit(trunk.proxies.len());
     if let Err(e) = engine.add_trunk(trunk).await {
         eprintln!("trunkline: {e}");
         engine.shutdown().await;

@@ -55,4 +55,11 @@ impl EngineSettings {
             handler: ConnectOptions::default(),
         }
     }
+
+    /// How long registering through `proxies` proxies may take: each may
+    /// use a whole transaction timeout (64 * T1) before the next is tried,
+    /// plus 5 s of slack.
+    pub fn registration_limit(&self, proxies: usize) -> Duration {
+        self.sip_t1 * 64 * proxies.max(1) as u32 + Duration::from_secs(5)
+    }
 }

@@ -269,6 +269,19 @@ impl SipDriver {
         .await;
     }
 
+    /// Marks trunk `name` as registering and tells its endpoint to REGISTER.
+    async fn start_registering(&mut self, id: TrunkId, name: &str, now: Instant) {
+        self.book.set(name, RegistrationState::Registering, None);
+        self.input(
+            id,
+            Input::Command {
+                now,
+                command: Command::Register,
+            },
+        )
+        .await;
+    }
+
     /// Feeds one input to a trunk's endpoint and drains it.
     async fn input(&mut self, id: TrunkId, input: Input) {
         if let Some(slot) = self.slots.get_mut(&id) {
@@ -425,15 +438,7 @@ impl SipDriver {
                     if let Some(slot) = self.slots.get_mut(&id) {
                         slot.registered = true;
                     }
-                    self.book.set(&name, RegistrationState::Registering, None);
-                    self.input(
-                        id,
-                        Input::Command {
-                            now,
-                            command: Command::Register,
-                        },
-                    )
-                    .await;
+                    self.start_registering(id, &name, now).await;
                 }
                 let _ = reply.send(id.is_some());
             }
@@ -561,15 +566,7 @@ impl SipDriver {
         self.by_name.insert(name.clone(), id);
         self.rebuild_sources();
         if register {
-            self.book.set(&name, RegistrationState::Registering, None);
-            self.input(
-                id,
-                Input::Command {
-                    now,
-                    command: Command::Register,
-                },
-            )
-            .await;
+            self.start_registering(id, &name, now).await;
         } else {
             self.book.set(&name, RegistrationState::NotRequired, None);
         }
