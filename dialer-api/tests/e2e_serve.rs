@@ -176,13 +176,13 @@ async fn fifty_contacts_answered_busy_unanswered_and_503_with_a_busy_retry() {
     for c in &calls {
         let phone = c["phone"].as_str().unwrap();
         let talk = c["talk_ms"].as_i64().unwrap_or(0);
-        // No answer is decided here (the ring timeout, then CANCEL): no final status from the
-        // callee is recorded, the reason says what happened.
+        // No answer is decided here (the ring timeout, then CANCEL): the INVITE's final
+        // status is the 487 that answers our CANCEL, the reason says what happened.
         let (status, sip, reason, talk_range) = match outcome(phone) {
             Outcome::Answer => ("completed", json!(200), Value::Null, 1400..3000),
             Outcome::AnswerLong => ("completed", json!(200), Value::Null, 6900..8500),
             Outcome::Busy => ("busy", json!(486), Value::Null, 0..1),
-            Outcome::NoAnswer => ("no_answer", Value::Null, json!("no answer"), 0..1),
+            Outcome::NoAnswer => ("no_answer", json!(487), json!("no answer"), 0..1),
             Outcome::Unavailable => ("failed", json!(503), Value::Null, 0..1),
             Outcome::AnswerHold => unreachable!(),
         };

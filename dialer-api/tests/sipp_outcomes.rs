@@ -88,6 +88,11 @@ async fn no_answer_is_cancelled_at_the_ring_timeout() {
     let r = &run.report;
     assert_eq!(r.status, FinalStatus::NoAnswer, "{r:?}");
     assert_eq!(r.error.as_deref(), Some("no answer"));
+    assert_eq!(
+        (r.sip_status, r.sip_reason.as_deref()),
+        (Some(487), Some("Request Terminated")),
+        "the INVITE's final response to our CANCEL is logged"
+    );
     assert!(r.ring_ms.is_some() && r.answer_ms.is_none());
     assert!(run.bot.start_at.is_none());
 }

@@ -11,7 +11,7 @@ use common::net::LinkConfig;
 use common::peer::Step;
 use common::sim::{EP, PRIMARY, SECONDARY, Sim, account, addr, config};
 use sip_core::endpoint::{
-    CallEnd, CallEvent, CallHandle, Command, EndpointConfig, Event, InviteRequest,
+    CallEnd, CallEvent, CallHandle, Command, EndpointConfig, Event, FinalResponse, InviteRequest,
 };
 use sip_core::sdp::{Direction, LocalMedia, SessionDescription};
 use sip_core::{HeaderName, Method, Request, Response, StatusCode};
@@ -221,7 +221,15 @@ fn cancel_after_ringing_gets_487_and_ack() {
     let acks = sent(&sim, "ACK");
     assert_eq!(acks.len(), 1, "the 487 is acknowledged");
     assert_eq!(acks[0].1.headers.to().unwrap().tag().unwrap(), "uas1");
-    assert_eq!(ended(&sim), Some(CallEnd::Cancelled));
+    assert_eq!(
+        ended(&sim),
+        Some(CallEnd::Cancelled {
+            response: Some(FinalResponse {
+                status: StatusCode::REQUEST_TERMINATED,
+                reason: "Request Terminated".to_owned()
+            })
+        })
+    );
 }
 
 #[test]
@@ -236,7 +244,15 @@ fn cancel_waits_for_a_provisional_response() {
     assert_eq!(cancels.len(), 1);
     // The 180 leaves the UAS at 2.01 s and arrives at 2.02 s.
     assert_eq!(cancels[0].0, secs(2.02));
-    assert_eq!(ended(&sim), Some(CallEnd::Cancelled));
+    assert_eq!(
+        ended(&sim),
+        Some(CallEnd::Cancelled {
+            response: Some(FinalResponse {
+                status: StatusCode::REQUEST_TERMINATED,
+                reason: "Request Terminated".to_owned()
+            })
+        })
+    );
 }
 
 #[test]
@@ -261,7 +277,7 @@ fn two_hundred_crossing_cancel_is_acked_then_byed() {
         "{}",
         sim.net.dump()
     );
-    assert_eq!(ended(&sim), Some(CallEnd::Cancelled));
+    assert_eq!(ended(&sim), Some(CallEnd::Cancelled { response: None }));
     assert!(!sim.call_event_kinds(CALL).contains(&"answered".to_string()));
     assert!(sim.peer(PRIMARY).calls[0].ended, "the UAS got the BYE");
 }
@@ -555,7 +571,15 @@ fn ring_timeout_cancels_with_no_answer() {
     });
     sim.run_until(Duration::from_secs(40));
     assert_eq!(sent(&sim, "CANCEL")[0].0, secs(30.0));
-    assert_eq!(ended(&sim), Some(CallEnd::NoAnswer));
+    assert_eq!(
+        ended(&sim),
+        Some(CallEnd::NoAnswer {
+            response: Some(FinalResponse {
+                status: StatusCode::REQUEST_TERMINATED,
+                reason: "Request Terminated".to_owned()
+            })
+        })
+    );
 }
 
 #[test]

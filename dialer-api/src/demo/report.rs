@@ -11,15 +11,15 @@ use crate::sim::{CallOutcome, Prediction};
 use super::config::DemoConfig;
 use super::stack::PeerReports;
 
-/// What the call log must say for a predicted outcome: the status and,
-/// where the simulator answers with one, the final SIP status.
-pub fn expected_status(outcome: CallOutcome) -> (&'static str, Option<i64>) {
+/// What the call log must say for a predicted outcome: the status and the
+/// INVITE's final SIP status.
+pub fn expected_status(outcome: CallOutcome) -> (&'static str, i64) {
     match outcome {
-        CallOutcome::Answer => ("completed", Some(200)),
-        CallOutcome::Busy => ("busy", Some(486)),
-        // Trunkline cancels after its ring timeout; the 487 is not a verdict.
-        CallOutcome::NoAnswer => ("no_answer", None),
-        CallOutcome::Unavailable => ("failed", Some(503)),
+        CallOutcome::Answer => ("completed", 200),
+        CallOutcome::Busy => ("busy", 486),
+        // Trunkline cancels after its ring timeout; the INVITE ends with 487.
+        CallOutcome::NoAnswer => ("no_answer", 487),
+        CallOutcome::Unavailable => ("failed", 503),
     }
 }
 
@@ -46,7 +46,7 @@ impl DemoRow {
         let (status, sip) = expected_status(self.prediction.outcome);
         self.call
             .as_ref()
-            .is_some_and(|c| c.status == status && (sip.is_none() || c.sip_status == sip))
+            .is_some_and(|c| c.status == status && c.sip_status == Some(sip))
     }
 
     /// Seconds from the INVITE to the answer, or to the end of an
@@ -73,10 +73,7 @@ impl DemoRow {
     /// What differs from the prediction, in a sentence.
     fn difference(&self) -> String {
         let (status, sip) = expected_status(self.prediction.outcome);
-        let want = match sip {
-            Some(code) => format!("{status} ({code})"),
-            None => status.to_owned(),
-        };
+        let want = format!("{status} ({sip})");
         let got = match &self.call {
             None => "no call in the call log".to_owned(),
             Some(c) => {
@@ -364,7 +361,7 @@ mod tests {
             .filter_map(|n| {
                 let (status, sip) = expected_status(plan.predict(n).outcome);
                 let talk = (status == "completed").then_some(5_020);
-                change(n, call(n, status, sip.or(Some(487)), talk))
+                change(n, call(n, status, Some(sip), talk))
             })
             .collect();
         DemoReport::new(

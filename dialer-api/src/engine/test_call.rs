@@ -103,7 +103,7 @@ async fn run(
                 None => return Err(TestCallError::Engine(EngineError::Stopped)),
                 Some(CallSignal::Event(CallEvent::EarlyMedia(m))) => return Ok((m, false)),
                 Some(CallSignal::Event(CallEvent::Answered(m))) => return Ok((m, true)),
-                Some(CallSignal::Event(CallEvent::Ended(CallEnd::NoAnswer))) => {
+                Some(CallSignal::Event(CallEvent::Ended(CallEnd::NoAnswer { .. }))) => {
                     return Err(TestCallError::NoAnswer(limit));
                 }
                 Some(CallSignal::Event(CallEvent::Ended(end))) => {

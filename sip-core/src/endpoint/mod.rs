@@ -66,7 +66,8 @@ pub use config::{
 };
 pub use input::{CallHandle, Command, Input, InviteRequest};
 pub use output::{
-    CallEnd, CallEvent, Event, InputError, Output, RegistrationEvent, RegistrationFailure,
+    CallEnd, CallEvent, Event, FinalResponse, InputError, Output, RegistrationEvent,
+    RegistrationFailure,
 };
 
 /// Datagrams larger than this are dropped unread (the UDP maximum).
@@ -317,7 +318,9 @@ impl Endpoint {
                 Ok(())
             }
             Command::Cancel { call } => self
-                .with_call(call, |c, cx| c.cancel(cx, CallEnd::Cancelled))
+                .with_call(call, |c, cx| {
+                    c.cancel(cx, CallEnd::Cancelled { response: None })
+                })
                 .unwrap_or(Err(InputError::UnknownCall(call))),
             Command::Bye { call } => self
                 .with_call(call, |c, cx| c.bye(cx))

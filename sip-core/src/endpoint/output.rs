@@ -211,9 +211,17 @@ pub enum CallEnd {
     TransportError,
     /// Cancelled before the answer (by command, or a 2xx that crossed our
     /// CANCEL, which was then ended with BYE).
-    Cancelled,
+    Cancelled {
+        /// The INVITE's final response to our CANCEL (normally `487 Request
+        /// Terminated`); `None` when none came or a 2xx crossed the CANCEL.
+        response: Option<FinalResponse>,
+    },
     /// Nobody answered within the ring timeout (we cancelled).
-    NoAnswer,
+    NoAnswer {
+        /// The INVITE's final response to our CANCEL (normally `487 Request
+        /// Terminated`); `None` when none came or a 2xx crossed the CANCEL.
+        response: Option<FinalResponse>,
+    },
     /// The peer hung up with BYE.
     RemoteHangup,
     /// We hung up with BYE.
@@ -230,6 +238,31 @@ pub enum CallEnd {
     AckNotReceived,
     /// The answer's SDP was unusable (no common codec, ...): we sent BYE.
     MediaFailed(SdpError),
+}
+
+/// The status line of a final response that ended an unanswered call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The reason phrase.
+    pub reason: String,
+}
+
+impl CallEnd {
+    /// This end with the INVITE's final response recorded, for the ends that
+    /// follow our CANCEL; other ends are returned unchanged.
+    pub(crate) fn with_response(self, status: StatusCode, reason: &str) -> CallEnd {
+        let response = Some(FinalResponse {
+            status,
+            reason: reason.to_owned(),
+        });
+        match self {
+            CallEnd::Cancelled { .. } => CallEnd::Cancelled { response },
+            CallEnd::NoAnswer { .. } => CallEnd::NoAnswer { response },
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for CallEnd {
@@ -254,8 +287,8 @@ impl fmt::Display for CallEnd {
             CallEnd::AuthFailed(e) => write!(f, "call authentication failed: {e}"),
             CallEnd::Timeout { proxy } => write!(f, "no response from {proxy} (timeout)"),
             CallEnd::TransportError => f.write_str("transport error reaching the trunk"),
-            CallEnd::Cancelled => f.write_str("call cancelled"),
-            CallEnd::NoAnswer => f.write_str("no answer"),
+            CallEnd::Cancelled { .. } => f.write_str("call cancelled"),
+            CallEnd::NoAnswer { .. } => f.write_str("no answer"),
             CallEnd::RemoteHangup => f.write_str("the callee hung up"),
             CallEnd::LocalHangup => f.write_str("we hung up"),
             CallEnd::SessionExpired => f.write_str("session timer expired without a refresh"),

@@ -2,7 +2,7 @@
 //! outcome the scheduler records.
 
 use serde::Serialize;
-use sip_core::endpoint::CallEnd;
+use sip_core::endpoint::{CallEnd, FinalResponse};
 use sip_core::sdp::SdpError;
 
 use crate::scheduler::{CallOutcome, CallQuality, FinalStatus, HangupBy};
@@ -103,8 +103,12 @@ impl CallReport {
                 };
                 (final_status, error)
             }
-            CallEnd::NoAnswer => (FinalStatus::NoAnswer, Some("no answer".to_owned())),
-            CallEnd::Cancelled => {
+            CallEnd::NoAnswer { response } => {
+                self.final_response(response.as_ref());
+                (FinalStatus::NoAnswer, Some("no answer".to_owned()))
+            }
+            CallEnd::Cancelled { response } => {
+                self.final_response(response.as_ref());
                 let who = cancelled_by.map_or("trunkline", HangupBy::as_str);
                 (
                     FinalStatus::Canceled,
@@ -122,6 +126,15 @@ impl CallReport {
         self.error = error;
     }
 
+    /// Records the final response that ended an unanswered call we
+    /// cancelled (normally 487), when one came.
+    fn final_response(&mut self, response: Option<&FinalResponse>) {
+        if let Some(r) = response {
+            self.sip_status = Some(r.status.as_u16());
+            self.sip_reason = Some(r.reason.clone());
+        }
+    }
+
     /// Sets status, hang-up side and error from how an answered call ended.
     /// `local` is who asked for our BYE, and why when it was not a normal
     /// hang-up (no audio, ...).
@@ -134,7 +147,7 @@ impl CallReport {
         self.sip_reason = Some("OK".to_owned());
         let (status, by, error) = match end {
             CallEnd::RemoteHangup => (FinalStatus::Completed, HangupBy::Callee, None),
-            CallEnd::LocalHangup | CallEnd::Cancelled => match local {
+            CallEnd::LocalHangup | CallEnd::Cancelled { .. } => match local {
                 Some((by, Some(why))) => (FinalStatus::Failed, by, Some(why)),
                 Some((by, None)) => (FinalStatus::Completed, by, None),
                 None => (FinalStatus::Completed, HangupBy::Trunkline, None),

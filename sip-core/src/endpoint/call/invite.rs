@@ -114,7 +114,10 @@ impl Call {
         self.phase = Phase::Confirmed;
         if self.cancel != Cancel::No {
             // The 2xx crossed our CANCEL: the call is up, so end it with BYE.
-            let end = self.ending.clone().unwrap_or(CallEnd::Cancelled);
+            let end = self
+                .ending
+                .clone()
+                .unwrap_or(CallEnd::Cancelled { response: None });
             self.send_bye(cx, end);
             return;
         }
@@ -157,7 +160,10 @@ impl Call {
         let status = resp.status;
         if self.cancel != Cancel::No {
             let end = if status == StatusCode::REQUEST_TERMINATED {
-                self.ending.clone().unwrap_or(CallEnd::Cancelled)
+                self.ending
+                    .clone()
+                    .unwrap_or(CallEnd::Cancelled { response: None })
+                    .with_response(status, &resp.reason)
             } else {
                 self.rejected(&resp)
             };
@@ -231,7 +237,10 @@ impl Call {
             return;
         }
         if self.cancel != Cancel::No {
-            let end = self.ending.clone().unwrap_or(CallEnd::Cancelled);
+            let end = self
+                .ending
+                .clone()
+                .unwrap_or(CallEnd::Cancelled { response: None });
             self.finish(cx, end);
             return;
         }

@@ -382,7 +382,7 @@ impl Call {
         match self.phase {
             _ if self.done => Ok(()),
             Phase::Confirmed => self.bye(cx),
-            Phase::Calling | Phase::Early => self.cancel(cx, CallEnd::Cancelled),
+            Phase::Calling | Phase::Early => self.cancel(cx, CallEnd::Cancelled { response: None }),
             Phase::Terminating => Ok(()),
         }
     }
@@ -450,7 +450,10 @@ impl Call {
                         && self.phase != Phase::Terminating
                     {
                         // Cancelled and given up on, or dropped by the layer.
-                        let end = self.ending.clone().unwrap_or(CallEnd::Cancelled);
+                        let end = self
+                            .ending
+                            .clone()
+                            .unwrap_or(CallEnd::Cancelled { response: None });
                         self.finish(cx, end);
                     }
                 }
@@ -518,7 +521,7 @@ impl Call {
         while let Some(t) = self.timers.take_expired(cx.now) {
             match t {
                 Timer::NoAnswer => {
-                    let _ = self.cancel(cx, CallEnd::NoAnswer);
+                    let _ = self.cancel(cx, CallEnd::NoAnswer { response: None });
                 }
                 Timer::CancelGiveUp => {
                     // RFC 3261 9.1: no final response 64*T1 after CANCEL.
@@ -526,7 +529,10 @@ impl Call {
                         cx.owners.insert(tx, Owner::Detached);
                         cx.layer.terminate(tx);
                     }
-                    let end = self.ending.clone().unwrap_or(CallEnd::Cancelled);
+                    let end = self
+                        .ending
+                        .clone()
+                        .unwrap_or(CallEnd::Cancelled { response: None });
                     self.finish(cx, end);
                 }
                 Timer::SessionRefresh | Timer::RefreshRetry => self.send_refresh(cx),
