@@ -38,14 +38,15 @@ fn offer_lists_codecs_in_order_with_dtmf_and_ptime() {
 }
 
 #[test]
-fn answer_picks_first_of_ours_the_trunk_lists() {
+fn answer_uses_the_trunks_first_codec() {
     let answer = sdp(
         "v=0\no=trunk 1 1 IN IP4 203.0.113.5\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\n\
                       m=audio 30000 RTP/AVP 8 0 101\na=rtpmap:101 telephone-event/8000\na=fmtp:101 0-15\na=ptime:30\n",
     );
     let n = local().negotiate_answer(&answer).unwrap();
-    // PCMU is our first choice and the trunk lists it (after PCMA).
-    assert_eq!((n.codec.name.as_str(), n.codec.payload_type), ("PCMU", 0));
+    // RFC 3264 section 7: the offerer sends with the first format of the
+    // answer, so the trunk's PCMA wins over our preferred PCMU.
+    assert_eq!((n.codec.name.as_str(), n.codec.payload_type), ("PCMA", 8));
     assert_eq!(n.dtmf_payload_type, Some(101));
     assert_eq!(
         n.remote_rtp,
@@ -54,6 +55,29 @@ fn answer_picks_first_of_ours_the_trunk_lists() {
     assert_eq!(
         (n.remote_rtcp, n.ptime, n.remote_direction, n.remote_hold),
         (None, Some(30), Direction::SendRecv, false)
+    );
+}
+
+#[test]
+fn answer_formats_we_did_not_offer_are_skipped() {
+    // G722 first (not ours), then GSM, then PCMU: GSM is the first we offered.
+    let answer = sdp("v=0\no=- 1 1 IN IP4 h\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\n\
+         m=audio 30000 RTP/AVP 9 3 0\n");
+    let n = local().negotiate_answer(&answer).unwrap();
+    assert_eq!((n.codec.name.as_str(), n.codec.payload_type), ("GSM", 3));
+}
+
+#[test]
+fn an_offer_is_answered_with_its_first_codec_we_support() {
+    // RFC 3264 section 6.1: keep the offerer's order; we answer with one
+    // codec, the first offered one we support (PCMA, though we prefer PCMU).
+    let offer = sdp("v=0\no=- 1 1 IN IP4 h\ns=-\nc=IN IP4 203.0.113.5\nt=0 0\n\
+         m=audio 30000 RTP/AVP 9 8 0 101\na=rtpmap:101 telephone-event/8000\n");
+    let (answer, n) = local().answer(&offer).unwrap();
+    assert_eq!(answer.media[0].formats, vec!["8", "101"]);
+    assert_eq!(
+        (n.codec.name.as_str(), n.dtmf_payload_type),
+        ("PCMA", Some(101))
     );
 }
 

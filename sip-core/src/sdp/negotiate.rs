@@ -176,18 +176,20 @@ impl LocalMedia {
         self.session(vec![self.audio_section(&codecs, self.direction)])
     }
 
-    /// Reads the answer to our offer: the first of our codecs the answer
-    /// lists (matched by name and clock rate, so dynamic payload types are
-    /// honoured), its DTMF payload type, the remote address and direction.
+    /// Reads the answer to our offer: the first codec in the answer's order
+    /// that we offered (RFC 3264 section 7: the offerer sends with the first
+    /// format the answer lists, so the answerer's preference wins; matched
+    /// by name and clock rate, so dynamic payload types are honoured), its
+    /// DTMF payload type, the remote address and direction.
     pub fn negotiate_answer(
         &self,
         answer: &SessionDescription,
     ) -> Result<NegotiatedMedia, SdpError> {
         let remote = RemoteAudio::read(answer)?;
-        let codec = self
+        let codec = remote
             .codecs
             .iter()
-            .find_map(|ours| remote.codecs.iter().find(|theirs| ours.same_format(theirs)))
+            .find(|theirs| self.codecs.iter().any(|ours| ours.same_format(theirs)))
             .cloned()
             .ok_or_else(|| SdpError::NoCommonCodec {
                 offered: self.codec_names(),
@@ -197,27 +199,31 @@ impl LocalMedia {
     }
 
     /// Answers an incoming offer (an INVITE with SDP or a re-INVITE for hold,
-    /// resume or a codec change): our most preferred codec the offer lists,
-    /// with the offerer's payload type numbers; telephone-event if offered;
-    /// the direction from [`Direction::answer_to`] (a `c=0.0.0.0` offer
-    /// counts as not receiving). The answer has one `m=` line per offered
-    /// stream, in the offer's order (RFC 3264 section 6): the first audio
-    /// stream with a non-zero port is taken, every other one is refused
-    /// with port 0. Returns the answer and what was agreed.
+    /// resume or a codec change): the first codec in the offer's order that
+    /// we support, with the offerer's payload type numbers; telephone-event
+    /// if offered. RFC 3264 section 6.1 recommends keeping the offer's order
+    /// and sending with the most preferred offered format the answer lists;
+    /// together with [`LocalMedia::negotiate_answer`] (the offerer sends
+    /// with the answer's first format, section 7) the peer's order decides
+    /// in both roles, so a session refresh re-offer keeps the codec in use.
+    /// The direction comes from [`Direction::answer_to`] (a `c=0.0.0.0`
+    /// offer counts as not receiving). The answer has one `m=` line per
+    /// offered stream, in the offer's order (RFC 3264 section 6): the first
+    /// audio stream with a non-zero port is taken, every other one is
+    /// refused with port 0. Returns the answer and what was agreed.
     pub fn answer(
         &self,
         offer: &SessionDescription,
     ) -> Result<(SessionDescription, NegotiatedMedia), SdpError> {
         let remote = RemoteAudio::read(offer)?;
-        let chosen = self
+        let chosen = remote
             .codecs
             .iter()
-            .find_map(|ours| {
-                remote
-                    .codecs
+            .find_map(|theirs| {
+                self.codecs
                     .iter()
-                    .find(|theirs| ours.same_format(theirs))
-                    .map(|t| (ours, t))
+                    .find(|ours| ours.same_format(theirs))
+                    .map(|ours| (ours, theirs))
             })
             .ok_or_else(|| SdpError::NoCommonCodecInOffer {
                 offered: remote.names(),
