@@ -14,7 +14,7 @@ use sip_core::endpoint::{
     CallEnd, CallEvent, CallHandle, Command, EndpointConfig, Event, FinalResponse, InviteRequest,
 };
 use sip_core::sdp::{Direction, LocalMedia, SessionDescription};
-use sip_core::{HeaderName, Method, Request, Response, StatusCode};
+use sip_core::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 
 const LATENCY: Duration = Duration::from_millis(10);
 const CALL: CallHandle = CallHandle(1);
@@ -781,4 +781,46 @@ fn service_unavailable_reports_retry_after() {
         end.to_string(),
         "call rejected: 503 Service Unavailable from sip1.example.com (retry after 120 s)"
     );
+}
+
+#[test]
+fn a_malformed_warning_does_not_hide_a_busy() {
+    // The warn-text must be a quoted string: this one is not, but the 486
+    // still ends the call as busy (not as a timeout 32 s later).
+    assert!(sip_core::Warning::parse_value("399 host unquoted text").is_err());
+    let mut sim = sim_with(single_proxy(), 29);
+    sim.peer(PRIMARY).uas.script = vec![
+        Step::new(0, 180, false),
+        Step::new(200, 486, false).header(HeaderName::Warning, "399 host unquoted text"),
+    ];
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    assert_eq!(
+        sim.call_events(CALL).last().map(|(at, _)| *at),
+        Some(secs(0.22))
+    );
+    assert_eq!(
+        ended(&sim),
+        Some(CallEnd::Rejected {
+            status: StatusCode::BUSY_HERE,
+            reason: "Busy Here".into(),
+            retry_after: None,
+            proxy: "sip1.example.com".into()
+        })
+    );
+    assert_eq!(sent(&sim, "ACK").len(), 1);
+}
+
+#[test]
+fn a_malformed_retry_after_is_read_as_absent() {
+    assert!(sip_core::RetryAfter::parse_value("soon, please").is_err());
+    let mut sim = sim_with(single_proxy(), 30);
+    sim.peer(PRIMARY).uas.script =
+        vec![Step::new(0, 503, false).header(HeaderName::RetryAfter, "soon, please")];
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(1));
+    assert!(matches!(
+        ended(&sim),
+        Some(CallEnd::Rejected { status, retry_after: None, .. }) if status == StatusCode::SERVICE_UNAVAILABLE
+    ));
 }

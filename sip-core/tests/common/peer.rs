@@ -49,6 +49,8 @@ pub struct Step {
     pub sdp: bool,
     /// The To tag (forks use different ones).
     pub tag: &'static str,
+    /// Extra headers, appended as given (malformed ones too).
+    pub headers: Vec<(HeaderName, &'static str)>,
 }
 
 impl Step {
@@ -58,7 +60,13 @@ impl Step {
             status,
             sdp,
             tag: "uas1",
+            headers: Vec::new(),
         }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: &'static str) -> Step {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn tagged(mut self, tag: &'static str) -> Step {
@@ -466,6 +474,9 @@ impl Peer {
         }
         if let (300.., Some(secs)) = (step.status, self.uas.retry_after) {
             r.headers.push(HeaderName::RetryAfter, secs.to_string());
+        }
+        for (name, value) in &step.headers {
+            r.headers.push(name.clone(), *value);
         }
         if (200..300).contains(&step.status) {
             let allow = if self.uas.allow_update {
