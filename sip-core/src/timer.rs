@@ -7,7 +7,13 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 use std::marker::PhantomData;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// `now + delay`, or `None` when that is past what an [`Instant`] can hold
+/// (a caller-supplied `Duration::MAX`): such a deadline never comes.
+pub(crate) fn deadline(now: Instant, delay: Duration) -> Option<Instant> {
+    now.checked_add(delay)
+}
 
 /// An enum naming the timers of one state machine.
 pub(crate) trait TimerKind: Copy + 'static {
@@ -34,10 +40,16 @@ impl<T: TimerKind, const N: usize> Default for TimerTable<T, N> {
 }
 
 impl<T: TimerKind, const N: usize> TimerTable<T, N> {
-    /// Arms `timer` to fire at `at` (replacing an earlier setting).
-    pub(crate) fn set(&mut self, timer: T, at: Instant) {
+    /// Arms `timer` to fire `delay` after `now`; a delay too long for an
+    /// [`Instant`] disarms it (the deadline never comes).
+    pub(crate) fn set_after(&mut self, timer: T, now: Instant, delay: Duration) {
+        self.set_or_stop(timer, deadline(now, delay));
+    }
+
+    /// Arms `timer` at `at`, or disarms it when `at` is `None`.
+    pub(crate) fn set_or_stop(&mut self, timer: T, at: Option<Instant>) {
         if let Some(slot) = self.deadlines.get_mut(timer.index()) {
-            *slot = Some(at);
+            *slot = at;
         }
     }
 
@@ -128,8 +140,6 @@ impl<K: Ord + Copy + Hash> DeadlineIndex<K> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,8 +160,8 @@ mod tests {
         let t0 = Instant::now();
         let mut table: TimerTable<T, 2> = TimerTable::default();
         assert_eq!(table.next_deadline(), None);
-        table.set(T::Again, t0 + Duration::from_secs(1));
-        table.set(T::Stop, t0 + Duration::from_secs(1));
+        table.set_after(T::Again, t0, Duration::from_secs(1));
+        table.set_after(T::Stop, t0, Duration::from_secs(1));
         assert_eq!(table.next_deadline(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(table.take_expired(t0), None);
         assert_eq!(
@@ -163,7 +173,7 @@ mod tests {
             Some(T::Again)
         );
         assert_eq!(table.take_expired(t0 + Duration::from_secs(2)), None);
-        table.set(T::Again, t0);
+        table.set_or_stop(T::Again, Some(t0));
         assert_eq!(table.get(T::Again), Some(t0));
         table.clear();
         assert_eq!(table.get(T::Again), None);

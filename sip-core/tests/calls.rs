@@ -824,3 +824,53 @@ fn a_malformed_retry_after_is_read_as_absent() {
         Some(CallEnd::Rejected { status, retry_after: None, .. }) if status == StatusCode::SERVICE_UNAVAILABLE
     ));
 }
+
+#[test]
+fn an_endless_ring_timeout_is_no_deadline() {
+    // `now + Duration::MAX` does not fit an Instant: the call simply has no
+    // ring timeout (no panic, no CANCEL).
+    let mut sim = sim_with(single_proxy(), 31);
+    sim.peer(PRIMARY).uas.script = ringing_forever();
+    let mut req = invite("+15551234567");
+    req.ring_timeout = Some(Duration::MAX);
+    sim.command(Command::Invite {
+        call: CALL,
+        request: req,
+    });
+    sim.run_until(Duration::from_secs(300));
+    assert!(sent(&sim, "CANCEL").is_empty());
+    assert_eq!(ended(&sim), None);
+    assert_eq!(sim.ep.stats().calls, 1);
+}
+
+#[test]
+fn endless_configured_durations_do_not_panic() {
+    let mut config = single_proxy();
+    config.timers.t1 = Duration::MAX;
+    config.timers.t2 = Duration::MAX;
+    config.timers.t4 = Duration::MAX;
+    config.registration.retry_min = Duration::MAX;
+    config.registration.retry_max = Duration::MAX;
+    config.registration.primary_retry = Duration::MAX;
+    config.registration.keepalive = Some(Duration::MAX);
+    let mut sim = sim_with(config, 32);
+    sim.peer(PRIMARY).uas.session_expires = Some((u32::MAX, "uac"));
+    sim.command(Command::Register);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(100));
+    assert!(sim.call_event_kinds(CALL).contains(&"answered".to_string()));
+    sim.command(Command::Bye { call: CALL });
+    sim.run_until(Duration::from_secs(200));
+    assert_eq!(ended(&sim), Some(CallEnd::LocalHangup));
+    // A registrar that never answers: no retransmission deadline fits, so
+    // the REGISTER simply waits.
+    let mut silent = single_proxy();
+    silent.timers.t1 = Duration::MAX;
+    let mut sim = sim_with(silent, 33);
+    sim.peer(PRIMARY).silent = true;
+    sim.command(Command::Register);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(100));
+    assert_eq!(sent(&sim, "INVITE").len(), 1);
+    assert_eq!(ended(&sim), None);
+}

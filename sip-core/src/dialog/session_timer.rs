@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use crate::header::{Refresher, SessionExpires};
 use crate::message::{Request, Response};
+use crate::timer::deadline;
 
 /// The session timer of an established dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,16 +64,18 @@ impl SessionTimer {
         )))
     }
 
-    /// When the refresher sends its refresh: half the interval from `now`.
-    pub(crate) fn refresh_at(&self, now: Instant) -> Instant {
-        now + Duration::from_secs(u64::from(self.interval)) / 2
+    /// When the refresher sends its refresh: half the interval from `now`
+    /// (`None`: beyond what an [`Instant`] holds, never).
+    pub(crate) fn refresh_at(&self, now: Instant) -> Option<Instant> {
+        deadline(now, Duration::from_secs(u64::from(self.interval)) / 2)
     }
 
     /// When the session is given up without a refresh: the interval minus
     /// the smaller of 32 s and a third of it (RFC 4028 10).
-    pub(crate) fn expiry_at(&self, now: Instant) -> Instant {
+    /// `None`: beyond what an [`Instant`] holds, never.
+    pub(crate) fn expiry_at(&self, now: Instant) -> Option<Instant> {
         let interval = Duration::from_secs(u64::from(self.interval));
-        now + interval - (interval / 3).min(Duration::from_secs(32))
+        deadline(now, interval - (interval / 3).min(Duration::from_secs(32)))
     }
 }
 
@@ -115,12 +118,12 @@ mod tests {
             interval: 1800,
             we_refresh: true,
         };
-        assert_eq!(st.refresh_at(t0), t0 + Duration::from_secs(900));
-        assert_eq!(st.expiry_at(t0), t0 + Duration::from_secs(1768));
+        assert_eq!(st.refresh_at(t0), Some(t0 + Duration::from_secs(900)));
+        assert_eq!(st.expiry_at(t0), Some(t0 + Duration::from_secs(1768)));
         let short = SessionTimer {
             interval: 90,
             we_refresh: false,
         };
-        assert_eq!(short.expiry_at(t0), t0 + Duration::from_secs(60));
+        assert_eq!(short.expiry_at(t0), Some(t0 + Duration::from_secs(60)));
     }
 }

@@ -373,15 +373,15 @@ impl Registration {
         let policy = cx.config.registration.clone();
         self.timers.stop(Timer::Retry);
         self.timers
-            .set(Timer::Refresh, now + refresh_after(granted));
+            .set_after(Timer::Refresh, now, refresh_after(granted));
         if att.proxy == 0 {
             self.timers.stop(Timer::PrimaryRetry);
         } else if self.timers.get(Timer::PrimaryRetry).is_none() {
             self.timers
-                .set(Timer::PrimaryRetry, now + policy.primary_retry);
+                .set_after(Timer::PrimaryRetry, now, policy.primary_retry);
         }
         match policy.keepalive {
-            Some(k) => self.timers.set(Timer::Keepalive, now + k),
+            Some(k) => self.timers.set_after(Timer::Keepalive, now, k),
             None => self.timers.stop(Timer::Keepalive),
         }
         if att.contact != cx.nat.advertised() {
@@ -415,7 +415,7 @@ impl Registration {
                         retry_in: Some(wait),
                     },
                 );
-                self.timers.set(Timer::Retry, cx.now + wait);
+                self.timers.set_after(Timer::Retry, cx.now, wait);
             }
         }
     }
@@ -462,7 +462,7 @@ impl Registration {
                             retry_in: Some(wait),
                         },
                     );
-                    self.timers.set(Timer::Retry, cx.now + wait);
+                    self.timers.set_after(Timer::Retry, cx.now, wait);
                 }
             }
         }
@@ -499,7 +499,7 @@ impl Registration {
                 retry_in: Some(wait),
             },
         );
-        self.timers.set(Timer::PrimaryRetry, cx.now + wait);
+        self.timers.set_after(Timer::PrimaryRetry, cx.now, wait);
         if std::mem::take(&mut self.refresh_due) {
             if let Some(b) = self.bound {
                 let expires = self.expires;
@@ -529,7 +529,7 @@ impl Registration {
                     }
                     (Some(b), Some(_)) if b.proxy != 0 => {
                         let wait = cx.config.registration.primary_retry;
-                        self.timers.set(Timer::PrimaryRetry, cx.now + wait);
+                        self.timers.set_after(Timer::PrimaryRetry, cx.now, wait);
                     }
                     _ => {}
                 },
@@ -539,7 +539,7 @@ impl Registration {
                             let to = p.addr;
                             cx.transmit(to, bytes::Bytes::from_static(b"\r\n\r\n"));
                         }
-                        self.timers.set(Timer::Keepalive, cx.now + k);
+                        self.timers.set_after(Timer::Keepalive, cx.now, k);
                     }
                 }
             }

@@ -62,8 +62,8 @@ impl ClientInvite {
         let wire = request.to_bytes();
         ctx.send(dest, wire.clone());
         let mut timers = TimerTable::default();
-        timers.set(Timer::A, ctx.now + ctx.config.t1);
-        timers.set(Timer::B, ctx.now + ctx.config.transaction_timeout());
+        timers.set_after(Timer::A, ctx.now, ctx.config.t1);
+        timers.set_after(Timer::B, ctx.now, ctx.config.transaction_timeout());
         ClientInvite {
             state: State::Calling,
             request,
@@ -93,13 +93,14 @@ impl ClientInvite {
                 self.state = State::Accepted;
                 self.timers.clear();
                 self.timers
-                    .set(Timer::M, ctx.now + ctx.config.transaction_timeout());
+                    .set_after(Timer::M, ctx.now, ctx.config.transaction_timeout());
                 ctx.event(TransactionEvent::Response { id, response });
             }
             State::Calling | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.set(Timer::D, ctx.now + ctx.config.timer_d());
+                self.timers
+                    .set_after(Timer::D, ctx.now, ctx.config.timer_d());
                 let ack = ack_for_non_2xx(&self.request, &response).to_bytes();
                 ctx.send(self.dest, ack.clone());
                 self.ack = Some(ack);
@@ -126,7 +127,7 @@ impl ClientInvite {
             Timer::A => {
                 ctx.send(self.dest, self.wire.clone());
                 self.interval_a = self.interval_a.saturating_mul(2);
-                self.timers.set(Timer::A, ctx.now + self.interval_a);
+                self.timers.set_after(Timer::A, ctx.now, self.interval_a);
                 Status::Alive
             }
             Timer::B => {

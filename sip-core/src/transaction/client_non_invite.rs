@@ -58,8 +58,8 @@ impl ClientNonInvite {
         let wire = request.to_bytes();
         ctx.send(dest, wire.clone());
         let mut timers = TimerTable::default();
-        timers.set(Timer::E, ctx.now + ctx.config.t1);
-        timers.set(Timer::F, ctx.now + ctx.config.transaction_timeout());
+        timers.set_after(Timer::E, ctx.now, ctx.config.t1);
+        timers.set_after(Timer::F, ctx.now, ctx.config.transaction_timeout());
         ClientNonInvite {
             state: State::Trying,
             request,
@@ -84,7 +84,7 @@ impl ClientNonInvite {
             State::Trying | State::Proceeding => {
                 self.state = State::Completed;
                 self.timers.clear();
-                self.timers.set(Timer::K, ctx.now + ctx.config.t4);
+                self.timers.set_after(Timer::K, ctx.now, ctx.config.t4);
                 ctx.event(TransactionEvent::Response { id, response });
             }
             State::Completed => {}
@@ -103,7 +103,7 @@ impl ClientNonInvite {
                     State::Proceeding => ctx.config.t2,
                     _ => ctx.config.capped_double(self.interval_e),
                 };
-                self.timers.set(Timer::E, ctx.now + self.interval_e);
+                self.timers.set_after(Timer::E, ctx.now, self.interval_e);
                 Status::Alive
             }
             Timer::F => {

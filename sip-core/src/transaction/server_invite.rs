@@ -99,7 +99,7 @@ impl ServerInvite {
             State::Completed => {
                 self.state = State::Confirmed;
                 self.timers.clear();
-                self.timers.set(Timer::I, ctx.now + ctx.config.t4);
+                self.timers.set_after(Timer::I, ctx.now, ctx.config.t4);
             }
             State::Accepted => self.ack_received(),
             State::Proceeding | State::Confirmed => {}
@@ -130,17 +130,17 @@ impl ServerInvite {
         }
         self.final_to_tag = response.headers.to().ok().and_then(|t| t.tag().cloned());
         self.interval_g = ctx.config.t1;
-        self.timers.set(Timer::G, ctx.now + self.interval_g);
+        self.timers.set_after(Timer::G, ctx.now, self.interval_g);
         if status.is_success() {
             if self.state == State::Proceeding {
                 self.state = State::Accepted;
                 self.timers
-                    .set(Timer::L, ctx.now + ctx.config.transaction_timeout());
+                    .set_after(Timer::L, ctx.now, ctx.config.transaction_timeout());
             }
         } else {
             self.state = State::Completed;
             self.timers
-                .set(Timer::H, ctx.now + ctx.config.transaction_timeout());
+                .set_after(Timer::H, ctx.now, ctx.config.transaction_timeout());
         }
         Ok(())
     }
@@ -155,7 +155,7 @@ impl ServerInvite {
                     ctx.send(self.reply_to, r.clone());
                 }
                 self.interval_g = ctx.config.capped_double(self.interval_g);
-                self.timers.set(Timer::G, ctx.now + self.interval_g);
+                self.timers.set_after(Timer::G, ctx.now, self.interval_g);
                 Status::Alive
             }
             Timer::H => {

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use super::context::{Ctx, Status};
 use super::{TransactionEvent, TransactionId};
 use crate::message::Response;
+use crate::timer::deadline;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum State {
@@ -63,7 +64,10 @@ impl ServerNonInvite {
             self.state = State::Proceeding;
         } else {
             self.state = State::Completed;
-            self.timer_j = Some(ctx.now + ctx.config.transaction_timeout());
+            // A wait too long for an Instant ends the transaction at once
+            // rather than keeping it forever.
+            let j = deadline(ctx.now, ctx.config.transaction_timeout());
+            self.timer_j = Some(j.unwrap_or(ctx.now));
         }
         Ok(())
     }

@@ -236,7 +236,7 @@ impl Call {
         };
         call.send_invite(cx);
         if let Some(t) = req.ring_timeout {
-            call.timers.set(Timer::NoAnswer, cx.now + t);
+            call.timers.set_after(Timer::NoAnswer, cx.now, t);
         }
         Ok(call)
     }
@@ -358,8 +358,11 @@ impl Call {
         );
         let _ = cx.send_request(cancel, self.dest, Owner::Call(self.handle));
         self.cancel = Cancel::Sent;
-        let give_up = cx.now + cx.config.timers.transaction_timeout();
-        self.timers.set(Timer::CancelGiveUp, give_up);
+        self.timers.set_after(
+            Timer::CancelGiveUp,
+            cx.now,
+            cx.config.timers.transaction_timeout(),
+        );
     }
 
     /// Command: BYE.
@@ -551,9 +554,10 @@ impl Call {
         if let Some(st) = session {
             if st.we_refresh {
                 self.timers
-                    .set(Timer::SessionRefresh, st.refresh_at(cx.now));
+                    .set_or_stop(Timer::SessionRefresh, st.refresh_at(cx.now));
             } else {
-                self.timers.set(Timer::SessionExpiry, st.expiry_at(cx.now));
+                self.timers
+                    .set_or_stop(Timer::SessionExpiry, st.expiry_at(cx.now));
             }
         }
     }

@@ -96,7 +96,7 @@ impl Call {
             491 => {
                 // RFC 3261 14.1: we own the Call-ID, retry after 2.1 to 4 s.
                 let wait = cx.random_between(Duration::from_millis(2100), Duration::from_secs(4));
-                self.timers.set(Timer::RefreshRetry, cx.now + wait);
+                self.timers.set_after(Timer::RefreshRetry, cx.now, wait);
             }
             422 if rounds <= MAX_REFRESH_ROUNDS => {
                 if let (Some(min), Some(st)) =
@@ -121,8 +121,8 @@ impl Call {
                 // The session lives on until it expires, then we end it.
                 if let Some(st) = self.session {
                     let since = self.session_since.unwrap_or(cx.now);
-                    self.timers
-                        .set(Timer::SessionExpiry, st.expiry_at(since).max(cx.now));
+                    let expiry = st.expiry_at(since).map(|at| at.max(cx.now));
+                    self.timers.set_or_stop(Timer::SessionExpiry, expiry);
                     self.timers.stop(Timer::SessionRefresh);
                 }
             }
