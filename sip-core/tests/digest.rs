@@ -1,15 +1,20 @@
 //! Digest authentication against the RFC example values, and the client's
 //! challenge / retry / cache behaviour.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use sip_core::auth::{
     Algorithm, AuthError, AuthValue, DigestChallenge, DigestClient, DigestCredentials, DigestInput,
-    Qop, compute_response,
+    MAX_CACHED_CHALLENGES, Qop, compute_response,
 };
 use sip_core::{
     HeaderName, Method, NameAddr, Request, Response, SipUri, StatusCode, Transport, Via,
 };
+
+/// The registrar the test requests go to.
+const SERVER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), 5060);
 
 fn challenge_from(value: &str) -> DigestChallenge {
     let resp = Response::parse(format!(
@@ -233,9 +238,9 @@ fn client_picks_strongest_counts_nonces_and_caches() {
             r#"Basic realm="sip.example.com""#,
         ],
     );
-    client.handle_challenge(&first, &resp).unwrap();
+    client.handle_challenge(SERVER, &first, &resp).unwrap();
     let mut second = register();
-    client.authorize(&mut second, &mut rng);
+    client.authorize(SERVER, &mut second, &mut rng);
     let c = creds_of(&second, HeaderName::Authorization);
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].algorithm, c[0].nc), (Algorithm::Sha512_256, Some(1)));
@@ -245,7 +250,7 @@ fn client_picks_strongest_counts_nonces_and_caches() {
     // The next request reuses the cached nonce with the count incremented
     // and a fresh cnonce.
     let mut third = register();
-    client.authorize(&mut third, &mut rng);
+    client.authorize(SERVER, &mut third, &mut rng);
     let c3 = creds_of(&third, HeaderName::Authorization);
     assert_eq!(c3[0].nc, Some(2));
     assert_ne!(c3[0].cnonce, c[0].cnonce);
@@ -259,9 +264,9 @@ fn client_picks_strongest_counts_nonces_and_caches() {
             r#"Digest realm="sip.example.com", nonce="n2", algorithm=SHA-256, qop="auth", stale=true"#,
         ],
     );
-    client.handle_challenge(&third, &stale).unwrap();
+    client.handle_challenge(SERVER, &third, &stale).unwrap();
     let mut fourth = register();
-    client.authorize(&mut fourth, &mut rng);
+    client.authorize(SERVER, &mut fourth, &mut rng);
     let c4 = creds_of(&fourth, HeaderName::Authorization);
     assert_eq!(
         (c4[0].nonce.as_str(), c4[0].nc, c4[0].algorithm),
@@ -275,7 +280,9 @@ fn client_picks_strongest_counts_nonces_and_caches() {
         HeaderName::WwwAuthenticate,
         &[r#"Digest realm="sip.example.com", nonce="n3", algorithm=SHA-256, qop="auth""#],
     );
-    let err = client.handle_challenge(&fourth, &again).unwrap_err();
+    let err = client
+        .handle_challenge(SERVER, &fourth, &again)
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -300,9 +307,9 @@ fn proxy_challenges_go_to_proxy_authorization() {
         HeaderName::ProxyAuthenticate,
         &[r#"Digest realm="proxy", nonce="p1", qop="auth""#],
     );
-    client.handle_challenge(&invite, &resp).unwrap();
+    client.handle_challenge(SERVER, &invite, &resp).unwrap();
     let mut retry = register();
-    client.authorize(&mut retry, &mut rng);
+    client.authorize(SERVER, &mut retry, &mut rng);
     assert!(retry.headers.get(&HeaderName::Authorization).is_none());
     let c = creds_of(&retry, HeaderName::ProxyAuthorization);
     assert_eq!(c[0].realm, "proxy");
@@ -314,7 +321,7 @@ fn proxy_challenges_go_to_proxy_authorization() {
         &[r#"Digest realm="x", nonce="y""#],
     );
     assert_eq!(
-        client.handle_challenge(&invite, &wrong),
+        client.handle_challenge(SERVER, &invite, &wrong),
         Err(AuthError::NoChallenge(StatusCode::UNAUTHORIZED))
     );
 }
@@ -332,7 +339,7 @@ fn unsupported_and_malformed_challenges() {
             r#"Basic realm="r""#,
         ],
     );
-    let err = client.handle_challenge(&req, &resp).unwrap_err();
+    let err = client.handle_challenge(SERVER, &req, &resp).unwrap_err();
     assert_eq!(
         err,
         AuthError::NoSupportedChallenge {
@@ -346,15 +353,15 @@ fn unsupported_and_malformed_challenges() {
         &[r#"Digest realm="r""#],
     );
     assert_eq!(
-        client.handle_challenge(&req, &resp),
+        client.handle_challenge(SERVER, &req, &resp),
         Err(AuthError::MissingParam("nonce"))
     );
     let ok = Response::for_request(&req, StatusCode::OK, "OK");
     assert_eq!(
-        client.handle_challenge(&req, &ok),
+        client.handle_challenge(SERVER, &req, &ok),
         Err(AuthError::NotAChallenge(StatusCode::OK))
     );
-    assert!(!client.has_credentials());
+    assert!(!client.has_credentials(SERVER));
 }
 
 #[test]
@@ -364,4 +371,35 @@ fn challenge_round_trips_through_its_header_value() {
     );
     assert!(ch.stale);
     assert_eq!(challenge_from(&ch.to_value()), ch);
+}
+
+#[test]
+fn a_hundred_realms_do_not_grow_requests_and_stay_with_their_server() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut client = DigestClient::new("alice", "secret");
+    let other: SocketAddr = "192.0.2.2:5060".parse().unwrap();
+    for i in 0..100 {
+        let sent = register();
+        let realm = format!(r#"Digest realm="realm{i}", nonce="n{i}", qop="auth""#);
+        let resp = challenge_response(
+            &sent,
+            StatusCode::UNAUTHORIZED,
+            HeaderName::WwwAuthenticate,
+            &[realm.as_str()],
+        );
+        client.handle_challenge(SERVER, &sent, &resp).unwrap();
+        assert!(client.cached() <= MAX_CACHED_CHALLENGES);
+    }
+    let mut req = register();
+    client.authorize(SERVER, &mut req, &mut rng);
+    let c = creds_of(&req, HeaderName::Authorization);
+    assert_eq!(c.len(), MAX_CACHED_CHALLENGES);
+    // The newest realms are the ones kept.
+    assert_eq!(c.last().map(|c| c.realm.as_str()), Some("realm99"));
+    assert!(c.iter().all(|c| c.realm.as_str() >= "realm92"));
+    // Another server gets none of them.
+    let mut elsewhere = register();
+    client.authorize(other, &mut elsewhere, &mut rng);
+    assert!(elsewhere.headers.get(&HeaderName::Authorization).is_none());
+    assert!(!client.has_credentials(other));
 }

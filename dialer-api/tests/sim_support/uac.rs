@@ -142,7 +142,9 @@ impl Uac {
     /// `request` again with a new branch, CSeq and credentials for the
     /// challenge in `challenge`.
     pub fn authorized(&mut self, request: &Request, challenge: &Response, cseq: u32) -> Request {
-        self.auth.handle_challenge(request, challenge).unwrap();
+        self.auth
+            .handle_challenge(self.sim, request, challenge)
+            .unwrap();
         let mut again = request.clone();
         again.headers.remove(&HeaderName::Via);
         again.headers.push_front(
@@ -153,7 +155,7 @@ impl Uac {
             HeaderName::CSeq,
             format!("{cseq} {}", request.method.as_str()),
         );
-        self.auth.authorize(&mut again, &mut self.rng);
+        self.auth.authorize(self.sim, &mut again, &mut self.rng);
         again
     }
 

@@ -1,4 +1,7 @@
-//! The client side: answer 401/407 challenges and keep credentials per realm.
+//! The client side: answer 401/407 challenges and keep credentials per
+//! server and realm.
+
+use std::net::SocketAddr;
 
 use rand_core::RngCore;
 
@@ -6,22 +9,31 @@ use super::algorithm::hex;
 use super::{AuthError, DigestChallenge, DigestCredentials, DigestInput};
 use crate::message::{HeaderName, Request, Response};
 
+/// Challenges kept at most (server, realm and 401/407 kind together); the
+/// one learned longest ago goes first. A server cycling through realms
+/// therefore cannot grow the cache or the requests.
+pub const MAX_CACHED_CHALLENGES: usize = 8;
+
 #[derive(Clone, Debug)]
 struct RealmEntry {
+    /// The server the challenged request went to.
+    server: SocketAddr,
     proxy: bool,
     challenge: DigestChallenge,
     nc: u32,
 }
 
 /// Answers digest challenges for one user and caches the last challenge of
-/// each realm, so later requests (a REGISTER refresh, a BYE) carry
-/// credentials up front.
+/// each realm per server (the address the request went to), so later
+/// requests to that server (a REGISTER refresh, a BYE) carry credentials up
+/// front. At most [`MAX_CACHED_CHALLENGES`] are kept, and a request only
+/// carries credentials for the realms of the server it goes to.
 ///
-/// Flow: send a request; on 401/407 call
-/// [`handle_challenge`](DigestClient::handle_challenge) with the request that
-/// was sent and the response; if it returns `Ok`, call
-/// [`authorize`](DigestClient::authorize) on the retried request (new CSeq)
-/// and send it. A second challenge for a realm already answered fails with
+/// Flow: send a request to `server`; on 401/407 call
+/// [`handle_challenge`](DigestClient::handle_challenge) with `server`, the
+/// request that was sent and the response; if it returns `Ok`, call
+/// [`authorize`](DigestClient::authorize) with `server` on the retried
+/// request (new CSeq) and send it. A second challenge for a realm already answered fails with
 /// [`AuthError::CredentialsRejected`] unless it says `stale=true`, so a wrong
 /// password never loops.
 #[derive(Clone, Debug)]
@@ -42,10 +54,15 @@ impl DigestClient {
     }
 
     /// Learns the challenges of a 401 (WWW-Authenticate) or 407
-    /// (Proxy-Authenticate) response to `sent`. Of several challenges for one
-    /// realm the strongest supported algorithm wins (SHA-512-256, then
-    /// SHA-256, then MD5).
-    pub fn handle_challenge(&mut self, sent: &Request, resp: &Response) -> Result<(), AuthError> {
+    /// (Proxy-Authenticate) response to `sent`, which went to `server`. Of
+    /// several challenges for one realm the strongest supported algorithm
+    /// wins (SHA-512-256, then SHA-256, then MD5).
+    pub fn handle_challenge(
+        &mut self,
+        server: SocketAddr,
+        sent: &Request,
+        resp: &Response,
+    ) -> Result<(), AuthError> {
         let (proxy, header, sent_header) = match resp.status.as_u16() {
             401 => (
                 false,
@@ -105,33 +122,36 @@ impl DigestClient {
             }
         }
         for d in chosen {
-            match self
-                .realms
-                .iter_mut()
-                .find(|e| e.proxy == proxy && e.challenge.realm == d.realm)
-            {
-                Some(e) => {
-                    e.challenge = d;
-                    e.nc = 0;
-                }
-                None => self.realms.push(RealmEntry {
-                    proxy,
-                    challenge: d,
-                    nc: 0,
-                }),
+            self.realms.retain(|e| {
+                !(e.server == server && e.proxy == proxy && e.challenge.realm == d.realm)
+            });
+            if self.realms.len() >= MAX_CACHED_CHALLENGES {
+                self.realms.remove(0);
             }
+            self.realms.push(RealmEntry {
+                server,
+                proxy,
+                challenge: d,
+                nc: 0,
+            });
         }
         Ok(())
     }
 
-    /// Replaces the Authorization and Proxy-Authorization headers of `req`
-    /// with credentials for every cached realm: the nonce count goes up by
-    /// one per use of a nonce and the cnonce is 16 fresh random bytes.
-    pub fn authorize<R: RngCore + ?Sized>(&mut self, req: &mut Request, rng: &mut R) {
+    /// Replaces the Authorization and Proxy-Authorization headers of `req`,
+    /// which goes to `server`, with credentials for every realm cached for
+    /// that server: the nonce count goes up by one per use of a nonce and
+    /// the cnonce is 16 fresh random bytes.
+    pub fn authorize<R: RngCore + ?Sized>(
+        &mut self,
+        server: SocketAddr,
+        req: &mut Request,
+        rng: &mut R,
+    ) {
         req.headers.remove(&HeaderName::Authorization);
         req.headers.remove(&HeaderName::ProxyAuthorization);
         let uri = req.uri.to_string();
-        for e in &mut self.realms {
+        for e in self.realms.iter_mut().filter(|e| e.server == server) {
             e.nc = e.nc.wrapping_add(1);
             let mut raw = [0u8; 16];
             rng.fill_bytes(&mut raw);
@@ -153,9 +173,14 @@ impl DigestClient {
         }
     }
 
-    /// Whether any realm is cached.
-    pub fn has_credentials(&self) -> bool {
-        !self.realms.is_empty()
+    /// Whether any realm is cached for `server`.
+    pub fn has_credentials(&self, server: SocketAddr) -> bool {
+        self.realms.iter().any(|e| e.server == server)
+    }
+
+    /// How many challenges are cached (at most [`MAX_CACHED_CHALLENGES`]).
+    pub fn cached(&self) -> usize {
+        self.realms.len()
     }
 
     /// Forgets every cached realm.

@@ -9,7 +9,7 @@ mod error;
 
 pub use algorithm::Algorithm;
 pub use auth_value::{AuthValue, Challenge, Credentials};
-pub use client::DigestClient;
+pub use client::{DigestClient, MAX_CACHED_CHALLENGES};
 pub use digest::{DigestChallenge, DigestCredentials, DigestInput, Qop, compute_response};
 pub use error::AuthError;
 

@@ -2,6 +2,8 @@
 //! challenge, once more after `stale=true`, and fail when the server
 //! challenges the nonce we just answered again (wrong credentials).
 
+use std::net::SocketAddr;
+
 use crate::auth::{AuthError, DigestChallenge, DigestClient, DigestCredentials};
 use crate::message::{HeaderName, Request, Response};
 
@@ -37,11 +39,13 @@ fn challenges(resp: &Response) -> Vec<DigestChallenge> {
         .collect()
 }
 
-/// Learns the challenge of `resp` (a 401 or 407 to `sent`) so the retried
+/// Learns the challenge of `resp` (a 401 or 407 to `sent`, which went to
+/// `server`) so the retried
 /// request can be authorized, or says why the request has failed.
 /// `rounds` counts the challenges answered for this request so far.
 pub(crate) fn learn_challenge(
     auth: &mut DigestClient,
+    server: SocketAddr,
     sent: &Request,
     resp: &Response,
     rounds: &mut u8,
@@ -80,9 +84,9 @@ pub(crate) fn learn_challenge(
         let mut fresh = sent.clone();
         fresh.headers.remove(&HeaderName::Authorization);
         fresh.headers.remove(&HeaderName::ProxyAuthorization);
-        auth.handle_challenge(&fresh, resp)
+        auth.handle_challenge(server, &fresh, resp)
     } else {
-        auth.handle_challenge(sent, resp)
+        auth.handle_challenge(server, sent, resp)
     };
     result.map_err(|e| match e {
         AuthError::CredentialsRejected { .. } => rejected(),

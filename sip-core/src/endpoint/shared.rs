@@ -136,10 +136,11 @@ impl Shared {
         hex(&b[..n])
     }
 
-    /// Adds credentials for every realm we hold a challenge for.
-    pub(crate) fn authorize(&mut self, req: &mut Request) {
-        if self.auth.has_credentials() {
-            self.auth.authorize(req, &mut *self.rng);
+    /// Adds credentials for every realm we hold a challenge for from
+    /// `server`, where `req` goes.
+    pub(crate) fn authorize(&mut self, req: &mut Request, server: SocketAddr) {
+        if self.auth.has_credentials(server) {
+            self.auth.authorize(server, req, &mut *self.rng);
         }
     }
 

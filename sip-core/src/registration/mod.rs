@@ -76,6 +76,8 @@ struct Attempt {
     contact: SocketAddr,
     rounds: u8,
     request: Request,
+    /// Where `request` went.
+    to: SocketAddr,
 }
 
 /// The registration of the endpoint's account.
@@ -172,7 +174,7 @@ impl Registration {
         }
         b = b.header(HeaderName::Expires, expires.to_string());
         let mut req = cx.with_capabilities(b).build();
-        cx.authorize(&mut req);
+        cx.authorize(&mut req, p.addr);
         Some((req, p.addr))
     }
 
@@ -194,6 +196,7 @@ impl Registration {
                     contact,
                     rounds,
                     request,
+                    to,
                 })
             }
             Err(_) => self.proxy_failed(cx, kind, proxy, RegistrationFailure::TransportError, None),
@@ -286,7 +289,7 @@ impl Registration {
             200..=299 => self.succeeded(cx, att, &resp),
             401 | 407 => {
                 let mut rounds = att.rounds;
-                match learn_challenge(&mut cx.auth, &att.request, &resp, &mut rounds) {
+                match learn_challenge(&mut cx.auth, att.to, &att.request, &resp, &mut rounds) {
                     Ok(()) => self.send(cx, att.kind, att.proxy, att.expires, rounds),
                     Err(f) => self.rejected(cx, att.kind, att.proxy, f),
                 }

@@ -68,7 +68,7 @@ impl Call {
             .header(HeaderName::UserAgent, cx.config.user_agent.clone())
             .build();
         if self.auth_rounds > 0 {
-            cx.authorize(&mut ack);
+            cx.authorize(&mut ack, self.dest);
         }
         let wire = ack.to_bytes();
         cx.transmit(self.dest, wire.clone());
@@ -175,7 +175,8 @@ impl Call {
                 let Some((_, sent)) = self.invite.clone() else {
                     return;
                 };
-                match learn_challenge(&mut cx.auth, &sent, &resp, &mut self.auth_rounds) {
+                match learn_challenge(&mut cx.auth, self.dest, &sent, &resp, &mut self.auth_rounds)
+                {
                     Ok(()) => self.send_invite(cx),
                     Err(f) => self.finish(cx, CallEnd::AuthFailed(f)),
                 }

@@ -311,7 +311,7 @@ impl Call {
         let body = self.media.offer();
         let mut req = b.body("application/sdp", body).build();
         if self.auth_rounds > 0 {
-            cx.authorize(&mut req);
+            cx.authorize(&mut req, self.dest);
         }
         match cx.send_request(req.clone(), self.dest, Owner::Call(self.handle)) {
             Ok(tx) => {
@@ -413,7 +413,7 @@ impl Call {
         let mut bye = b
             .header(HeaderName::UserAgent, cx.config.user_agent.clone())
             .build();
-        cx.authorize(&mut bye);
+        cx.authorize(&mut bye, self.dest);
         match cx.send_request(bye, self.dest, Owner::Call(self.handle)) {
             Ok(tx) => self.bye = Some(tx),
             Err(_) => self.finish(cx, end),
@@ -492,7 +492,9 @@ impl Call {
         if matches!(resp.status.as_u16(), 401 | 407) {
             let sent = cx.layer.client_request(id).cloned();
             if let Some(sent) = sent {
-                if learn_challenge(&mut cx.auth, &sent, &resp, &mut self.bye_rounds).is_ok() {
+                if learn_challenge(&mut cx.auth, self.dest, &sent, &resp, &mut self.bye_rounds)
+                    .is_ok()
+                {
                     let mut again = sent;
                     again.headers.set(HeaderName::Via, cx.new_via().to_value());
                     if let Some(d) = self.dialog.as_mut() {
@@ -502,7 +504,7 @@ impl Call {
                             crate::header::CSeq::new(d.local_seq, Method::Bye).to_value(),
                         );
                     }
-                    cx.authorize(&mut again);
+                    cx.authorize(&mut again, self.dest);
                     if let Ok(tx) = cx.send_request(again, self.dest, Owner::Call(self.handle)) {
                         self.bye = Some(tx);
                         return;

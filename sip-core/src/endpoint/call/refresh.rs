@@ -48,7 +48,7 @@ impl Call {
             b = b.body("application/sdp", self.media.offer());
         }
         let mut req = b.build();
-        cx.authorize(&mut req);
+        cx.authorize(&mut req, self.dest);
         match cx.send_request(req, self.dest, Owner::Call(self.handle)) {
             Ok(tx) => {
                 self.refresh = Some(Refresh {
@@ -135,7 +135,7 @@ impl Call {
         };
         let via = cx.new_via();
         let mut ack = dialog.ack(seq, via).build();
-        cx.authorize(&mut ack);
+        cx.authorize(&mut ack, self.dest);
         let wire = ack.to_bytes();
         cx.transmit(self.dest, wire.clone());
         let tag = resp
