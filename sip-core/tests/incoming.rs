@@ -14,7 +14,7 @@ use common::sim::{EP, PRIMARY, Sim, account, addr};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use sip_core::endpoint::{Endpoint, EndpointConfig, Input, Output};
-use sip_core::{Response, StatusCode};
+use sip_core::{HeaderName, Response, StatusCode, UaPolicy};
 
 const STRANGER: &str = "198.51.100.9:5070";
 
@@ -203,5 +203,44 @@ fn cseq_out_of_order_in_a_dialog_gets_500() {
     assert_eq!(
         lines,
         vec!["SIP/2.0 200 OK", "SIP/2.0 500 CSeq Out of Order"]
+    );
+}
+
+#[test]
+fn options_advertises_exactly_what_405_and_415_list() {
+    let (mut ep, now) = endpoint();
+    let options = exchange(&mut ep, now, &request("OPTIONS", "z9hG4bKo1", ""));
+    let options = &options[0].1;
+    assert_eq!(options.status, StatusCode::OK);
+    let not_allowed = exchange(&mut ep, now, &request("NOTIFY", "z9hG4bKo2", ""));
+    assert_eq!(
+        not_allowed[0].1.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "NOTIFY is not handled, so it is not allowed"
+    );
+    let unsupported = exchange(
+        &mut ep,
+        now,
+        &request("INFO", "z9hG4bKo3", "Content-Type: text/plain\r\n")
+            .replace("Content-Length: 0\r\n\r\n", "Content-Length: 2\r\n\r\nhi"),
+    );
+    assert_eq!(unsupported[0].1.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let allow = |r: &Response| r.headers.get(&HeaderName::Allow).cloned();
+    let accept = |r: &Response| r.headers.get(&HeaderName::Accept).cloned();
+    assert_eq!(allow(options), allow(&not_allowed[0].1));
+    assert_eq!(accept(options), accept(&unsupported[0].1));
+    assert_eq!(
+        accept(options).as_ref().map(|a| a.as_str()),
+        Some("application/sdp, application/dtmf-relay")
+    );
+    assert_eq!(
+        allow(options).as_ref().map(|a| a.as_str()),
+        Some("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO")
+    );
+    // And the same policy is what the validator uses by default.
+    let policy = UaPolicy::default();
+    assert_eq!(
+        allow(options).as_ref().map(|a| a.as_str()),
+        Some(policy.allow().as_str())
     );
 }

@@ -4,39 +4,12 @@
 
 use std::net::SocketAddr;
 
-use super::shared::{ACCEPT, ALLOW, SUPPORTED, Shared};
+use super::shared::Shared;
 use super::{Endpoint, Event};
 use crate::dialog::DialogId;
 use crate::message::{HeaderName, Method, Request, Response, StatusCode};
-use crate::text::ByteStr;
 use crate::transaction::{ServerMatch, TransactionId, response_destination};
-use crate::validate::{UaPolicy, validate_request};
-
-/// What we accept: the methods of an outbound dialer, session timers, SDP.
-pub(super) fn policy() -> UaPolicy {
-    UaPolicy {
-        allowed_methods: vec![
-            Method::Invite,
-            Method::Ack,
-            Method::Bye,
-            Method::Cancel,
-            Method::Options,
-            Method::Update,
-            Method::Info,
-        ],
-        supported_extensions: vec![ByteStr::from_static("timer")],
-        accepted_content_types: vec![
-            ByteStr::from_static("application/sdp"),
-            ByteStr::from_static("application/dtmf-relay"),
-        ],
-        uri_schemes: vec![
-            ByteStr::from_static("sip"),
-            ByteStr::from_static("sips"),
-            ByteStr::from_static("tel"),
-        ],
-        forwards: false,
-    }
-}
+use crate::validate::validate_request;
 
 /// A response to `req` with a To tag (kept, or one for this request).
 fn answer(cx: &Shared, req: &Request, status: StatusCode) -> Response {
@@ -50,9 +23,9 @@ fn answer(cx: &Shared, req: &Request, status: StatusCode) -> Response {
 
 impl Endpoint {
     pub(super) fn on_request(&mut self, from: SocketAddr, req: Request) {
-        if let Err(rejection) = validate_request(&req, &self.policy) {
+        if let Err(rejection) = validate_request(&req, &self.shared.policy) {
             if req.method != Method::Ack {
-                let mut r = rejection.to_response(&req, &self.policy);
+                let mut r = rejection.to_response(&req, &self.shared.policy);
                 let tag = self.shared.stateless_tag(&req);
                 let _ = r.set_to_tag(&tag);
                 self.send_stateless(&req, from, r);
@@ -120,9 +93,7 @@ impl Endpoint {
         match req.method {
             Method::Options => {
                 let mut r = answer(&self.shared, &req, StatusCode::OK);
-                r.headers.push(HeaderName::Allow, ALLOW);
-                r.headers.push(HeaderName::Accept, ACCEPT);
-                r.headers.push(HeaderName::Supported, SUPPORTED);
+                self.shared.add_capabilities(&mut r);
                 self.shared.respond(tx, r);
             }
             Method::Invite => {

@@ -59,7 +59,7 @@ use self::shared::{Owner, Shared};
 use crate::message::{Message, Response};
 use crate::registration::Registration;
 use crate::timer::DeadlineIndex;
-use crate::validate::{UaPolicy, validate_response};
+use crate::validate::validate_response;
 
 pub use config::{
     Account, ConfigError, EndpointConfig, Proxy, RegistrationPolicy, SessionTimerConfig,
@@ -98,7 +98,6 @@ pub struct Endpoint {
     registration: Registration,
     calls: HashMap<CallHandle, Call>,
     deadlines: DeadlineIndex<TimerOwner>,
-    policy: UaPolicy,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -128,7 +127,6 @@ impl Endpoint {
             registration,
             calls: HashMap::new(),
             deadlines: DeadlineIndex::default(),
-            policy: incoming::policy(),
         })
     }
 

@@ -20,13 +20,7 @@ use crate::transaction::{
     Transmit,
 };
 use crate::uri::SipUri;
-
-/// Methods we accept, for Allow.
-pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
-/// Option tags we support, for Supported.
-pub(crate) const SUPPORTED: &str = "timer";
-/// Body types we accept, for Accept.
-pub(crate) const ACCEPT: &str = "application/sdp";
+use crate::validate::UaPolicy;
 
 /// Who gets the events of a client transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +45,9 @@ pub(crate) struct Shared {
     pub(crate) dialogs: HashMap<DialogId, CallHandle>,
     pub(crate) now: Instant,
     salt: u64,
+    /// What we accept: requests are checked against it and Allow, Accept
+    /// and Supported are written from it.
+    pub(crate) policy: UaPolicy,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -85,6 +82,7 @@ impl Shared {
             dialogs: HashMap::new(),
             now,
             salt,
+            policy: UaPolicy::default(),
         }
     }
 
@@ -214,8 +212,17 @@ impl Shared {
 
     /// Adds Allow, Supported and User-Agent to a request being built.
     pub(crate) fn with_capabilities(&self, b: RequestBuilder) -> RequestBuilder {
-        b.header(HeaderName::Allow, ALLOW)
-            .header(HeaderName::Supported, SUPPORTED)
+        b.header(HeaderName::Allow, self.policy.allow())
+            .header(HeaderName::Supported, self.policy.supported())
             .header(HeaderName::UserAgent, self.config.user_agent.clone())
+    }
+
+    /// Adds Allow, Accept and Supported to a response (the 200 to OPTIONS,
+    /// in or outside a dialog).
+    pub(crate) fn add_capabilities(&self, r: &mut Response) {
+        r.headers.push(HeaderName::Allow, self.policy.allow());
+        r.headers.push(HeaderName::Accept, self.policy.accept());
+        r.headers
+            .push(HeaderName::Supported, self.policy.supported());
     }
 }

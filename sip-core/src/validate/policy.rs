@@ -1,5 +1,6 @@
 //! What a UA supports, for deciding how to answer a request.
 
+use super::rejection::comma_list;
 use crate::message::Method;
 use crate::text::ByteStr;
 
@@ -20,9 +21,28 @@ pub struct UaPolicy {
     pub forwards: bool,
 }
 
+impl UaPolicy {
+    /// The value of an Allow header: the allowed methods, in order.
+    pub fn allow(&self) -> String {
+        comma_list(self.allowed_methods.iter().map(|m| m.as_str()))
+    }
+
+    /// The value of an Accept header: the accepted body types, in order.
+    pub fn accept(&self) -> String {
+        comma_list(self.accepted_content_types.iter().map(|t| t.as_str()))
+    }
+
+    /// The value of a Supported header: the supported option tags.
+    pub fn supported(&self) -> String {
+        comma_list(self.supported_extensions.iter().map(|t| t.as_str()))
+    }
+}
+
 impl Default for UaPolicy {
-    /// An outbound dialer: INVITE dialogs, OPTIONS, INFO and NOTIFY; session
-    /// timers; SDP and DTMF-relay bodies; sip, sips and tel URIs.
+    /// An outbound dialer, what [`crate::endpoint::Endpoint`] checks
+    /// requests against and advertises in Allow, Accept and Supported:
+    /// INVITE dialogs with UPDATE, OPTIONS and INFO; session timers; SDP and
+    /// DTMF-relay bodies; sip, sips and tel URIs.
     fn default() -> Self {
         UaPolicy {
             allowed_methods: vec![
@@ -33,7 +53,6 @@ impl Default for UaPolicy {
                 Method::Options,
                 Method::Update,
                 Method::Info,
-                Method::Notify,
             ],
             supported_extensions: vec![ByteStr::from_static("timer")],
             accepted_content_types: vec![

@@ -37,14 +37,8 @@ impl Rejection {
                 let list = comma_list(self.unsupported.iter().map(|t| t.as_str()));
                 resp.headers.push(HeaderName::Unsupported, list);
             }
-            405 | 501 => {
-                let list = comma_list(policy.allowed_methods.iter().map(|m| m.as_str()));
-                resp.headers.push(HeaderName::Allow, list);
-            }
-            415 | 406 => {
-                let list = comma_list(policy.accepted_content_types.iter().map(|t| t.as_str()));
-                resp.headers.push(HeaderName::Accept, list);
-            }
+            405 | 501 => resp.headers.push(HeaderName::Allow, policy.allow()),
+            415 | 406 => resp.headers.push(HeaderName::Accept, policy.accept()),
             _ => {}
         }
         resp

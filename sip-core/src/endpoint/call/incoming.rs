@@ -5,7 +5,7 @@
 use super::{Call, Phase};
 use crate::dialog::media::sdp_body;
 use crate::dialog::session_timer::SessionTimer;
-use crate::endpoint::shared::{ACCEPT, ALLOW, Owner, SUPPORTED, Shared};
+use crate::endpoint::shared::{Owner, Shared};
 use crate::endpoint::{CallEnd, CallEvent};
 use crate::header::{HeaderValue, SessionExpires};
 use crate::message::{HeaderName, Method, Request, Response, StatusCode};
@@ -25,8 +25,8 @@ impl Call {
     fn success(cx: &Shared, req: &Request, session: Option<&SessionExpires>) -> Response {
         let mut r = Self::response(cx, req, StatusCode::OK);
         r.headers.push(HeaderName::Contact, cx.contact().to_value());
-        r.headers.push(HeaderName::Allow, ALLOW);
-        r.headers.push(HeaderName::Supported, SUPPORTED);
+        r.headers.push(HeaderName::Allow, cx.policy.allow());
+        r.headers.push(HeaderName::Supported, cx.policy.supported());
         if let Some(se) = session {
             r.headers.push(HeaderName::Require, "timer");
             r.headers.push(HeaderName::SessionExpires, se.to_value());
@@ -69,15 +69,13 @@ impl Call {
             Method::Invite | Method::Update => self.on_session_request(cx, tx, req),
             Method::Options => {
                 let mut r = Self::response(cx, &req, StatusCode::OK);
-                r.headers.push(HeaderName::Allow, ALLOW);
-                r.headers.push(HeaderName::Accept, ACCEPT);
-                r.headers.push(HeaderName::Supported, SUPPORTED);
+                cx.add_capabilities(&mut r);
                 cx.respond(tx, r);
             }
             Method::Info => cx.respond(tx, Self::response(cx, &req, StatusCode::OK)),
             _ => {
                 let mut r = Self::response(cx, &req, StatusCode::METHOD_NOT_ALLOWED);
-                r.headers.push(HeaderName::Allow, ALLOW);
+                r.headers.push(HeaderName::Allow, cx.policy.allow());
                 cx.respond(tx, r);
             }
         }
