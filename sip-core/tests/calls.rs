@@ -874,3 +874,379 @@ fn endless_configured_durations_do_not_panic() {
     assert_eq!(sent(&sim, "INVITE").len(), 1);
     assert_eq!(ended(&sim), None);
 }
+
+/// An answered call on the single proxy (at 0.12 s), run to 1 s.
+fn answered_call(seed: u64) -> Sim {
+    let mut sim = sim_with(single_proxy(), seed);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(1));
+    assert!(sim.call_event_kinds(CALL).contains(&"answered".to_string()));
+    sim
+}
+
+/// The peer sends `method` in the call's dialog; runs one more second.
+fn peer_sends(
+    sim: &mut Sim,
+    method: Method,
+    sdp: Option<Option<&str>>,
+    headers: &[(HeaderName, &str)],
+) {
+    let now = sim.now;
+    sim.peer(PRIMARY)
+        .send_in_dialog(now, 0, method, addr(EP), sdp, headers);
+    sim.flush();
+    sim.run_for(Duration::from_secs(1));
+}
+
+fn media_changes(sim: &Sim) -> Vec<sip_core::sdp::NegotiatedMedia> {
+    sim.call_events(CALL)
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            CallEvent::MediaChanged(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The endpoint's responses to requests of `method`.
+fn answers_to(sim: &Sim, method: Method) -> Vec<Response> {
+    responses_from_ep(sim)
+        .into_iter()
+        .filter(|r| r.headers.cseq().unwrap().method == method)
+        .collect()
+}
+
+const PCMA_ONLY: &str = "v=0\no=trunk 7 2 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n\
+    m=audio 30002 RTP/AVP 8 101\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n";
+
+#[test]
+fn incoming_reinvite_changes_the_codec() {
+    let mut sim = answered_call(40);
+    peer_sends(&mut sim, Method::Invite, Some(Some(PCMA_ONLY)), &[]);
+    let changes = media_changes(&sim);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].codec.name, "PCMA");
+    assert_eq!(changes[0].remote_rtp, addr("192.0.2.1:30002"));
+    let ok = &answers_to(&sim, Method::Invite)[0];
+    assert_eq!(ok.status, StatusCode::OK);
+    let answer = SessionDescription::parse(&ok.body).unwrap();
+    assert_eq!(answer.media[0].formats, vec!["8", "101"]);
+    assert_eq!(ended(&sim), None);
+}
+
+#[test]
+fn update_with_sdp_is_answered_in_its_200() {
+    let mut sim = answered_call(41);
+    let hold = "v=0\no=trunk 7 2 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n\
+        m=audio 30000 RTP/AVP 0\na=sendonly\n";
+    peer_sends(&mut sim, Method::Update, Some(Some(hold)), &[]);
+    let changes = media_changes(&sim);
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].remote_hold);
+    let ok = &answers_to(&sim, Method::Update)[0];
+    assert_eq!(ok.status, StatusCode::OK);
+    let answer = SessionDescription::parse(&ok.body).unwrap();
+    assert!(answer.media[0].has_attribute("recvonly"));
+}
+
+#[test]
+fn reinvite_without_offer_gets_our_offer_and_the_answer_in_the_ack() {
+    let mut sim = answered_call(42);
+    sim.peer(PRIMARY).calls[0].our_media.port = 30010;
+    peer_sends(&mut sim, Method::Invite, None, &[]);
+    let ok = &answers_to(&sim, Method::Invite)[0];
+    let offer = SessionDescription::parse(&ok.body).unwrap();
+    assert_eq!(offer.media[0].formats, vec!["0", "8", "18", "3", "101"]);
+    // The peer's ACK carried its answer on a new port.
+    let changes = media_changes(&sim);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].remote_rtp, addr("192.0.2.1:30010"));
+    assert_eq!(
+        answers_to(&sim, Method::Invite).len(),
+        1,
+        "the ACK stopped the 2xx"
+    );
+}
+
+#[test]
+fn reinvite_without_a_common_codec_gets_488_with_warning_and_the_call_stays() {
+    let mut sim = answered_call(43);
+    let g722 = "v=0\no=trunk 7 2 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\n\
+        m=audio 30000 RTP/AVP 9\n";
+    peer_sends(&mut sim, Method::Invite, Some(Some(g722)), &[]);
+    let r = &answers_to(&sim, Method::Invite)[0];
+    assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE_HERE);
+    let warning = r.headers.warnings().unwrap();
+    assert_eq!(warning[0].code, 399);
+    assert!(
+        warning[0].text.contains("no common codec"),
+        "{:?}",
+        warning[0].text
+    );
+    assert!(media_changes(&sim).is_empty());
+    assert_eq!(ended(&sim), None);
+    sim.command(Command::Bye { call: CALL });
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(ended(&sim), Some(CallEnd::LocalHangup));
+}
+
+#[test]
+fn glare_with_our_pending_refresh_gets_491() {
+    let mut sim = sim_with(single_proxy(), 44);
+    sim.peer(PRIMARY).uas.session_expires = Some((90, "uac"));
+    sim.peer(PRIMARY).uas.answer_in_dialog = false;
+    dial(&mut sim);
+    // Our refresh UPDATE goes out at 45.12 s and is never answered.
+    sim.run_until(Duration::from_secs(46));
+    assert!(!sent(&sim, "UPDATE").is_empty());
+    peer_sends(
+        &mut sim,
+        Method::Update,
+        None,
+        &[(HeaderName::SessionExpires, "90")],
+    );
+    let r = &answers_to(&sim, Method::Update)[0];
+    assert_eq!(r.status, StatusCode::REQUEST_PENDING);
+}
+
+#[test]
+fn reinvite_before_the_ack_of_the_previous_gets_500_with_retry_after() {
+    let mut sim = answered_call(45);
+    // The peer's ACKs (it re-sends one per retransmitted 2xx) are lost.
+    sim.net.drop_next.extend(std::iter::repeat_n("ACK".to_string(), 10));
+    peer_sends(&mut sim, Method::Invite, Some(Some(PCMA_ONLY)), &[]);
+    peer_sends(&mut sim, Method::Invite, Some(Some(PCMA_ONLY)), &[]);
+    let second = answers_to(&sim, Method::Invite)
+        .into_iter()
+        .find(|r| r.status == StatusCode::SERVER_INTERNAL_ERROR)
+        .unwrap();
+    assert_eq!(second.headers.retry_after().unwrap().unwrap().delta, 1);
+}
+
+#[test]
+fn too_short_session_interval_from_the_peer_gets_422_with_min_se() {
+    let mut sim = answered_call(46);
+    peer_sends(
+        &mut sim,
+        Method::Invite,
+        Some(Some(PCMA_ONLY)),
+        &[
+            (HeaderName::SessionExpires, "30"),
+            (HeaderName::Supported, "timer"),
+        ],
+    );
+    let r = &answers_to(&sim, Method::Invite)[0];
+    assert_eq!(r.status, StatusCode::SESSION_INTERVAL_TOO_SMALL);
+    assert_eq!(r.headers.min_se().unwrap(), Some(90));
+    assert!(
+        media_changes(&sim).is_empty(),
+        "a refused offer changes nothing"
+    );
+}
+
+#[test]
+fn peer_refresh_by_reinvite_restarts_the_session_timer() {
+    let mut sim = sim_with(single_proxy(), 47);
+    sim.peer(PRIMARY).uas.session_expires = Some((90, "uas"));
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(40));
+    let now = sim.now;
+    sim.peer(PRIMARY).send_reinvite(
+        now,
+        0,
+        Direction::SendRecv,
+        addr(EP),
+        Some("90;refresher=uac"),
+    );
+    sim.flush();
+    sim.run_until(Duration::from_secs(200));
+    let byes = sent(&sim, "BYE");
+    assert_eq!(byes[0].0, secs(100.01), "60 s after the re-INVITE arrived");
+    let ok = &answers_to(&sim, Method::Invite)[0];
+    assert_eq!(
+        ok.headers.get(&HeaderName::SessionExpires).unwrap(),
+        "90;refresher=uac"
+    );
+    assert_eq!(ended(&sim), Some(CallEnd::SessionExpired));
+}
+
+#[test]
+fn a_2xx_without_a_common_codec_is_acked_then_byed() {
+    let mut sim = sim_with(single_proxy(), 48);
+    sim.peer(PRIMARY).uas.script = vec![Step::new(0, 200, true).with_body(
+        "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 30000 RTP/AVP 9\n",
+    )];
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    assert_eq!(sent(&sim, "ACK").len(), 1);
+    assert_eq!(sent(&sim, "BYE").len(), 1);
+    let Some(CallEnd::MediaFailed(e)) = ended(&sim) else {
+        panic!("{:?}", ended(&sim))
+    };
+    assert_eq!(e.status(), StatusCode::NOT_ACCEPTABLE_HERE);
+    assert!(e.to_string().contains("G722"), "{e}");
+}
+
+#[test]
+fn www_authenticate_on_invite_is_answered_with_authorization() {
+    let mut sim = sim_with(single_proxy(), 49);
+    sim.peer(PRIMARY).uas.proxy_auth = Some(("dialer".into(), "s3cret".into()));
+    sim.peer(PRIMARY).uas.auth_401 = true;
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    let invites = sent(&sim, "INVITE");
+    assert_eq!(invites.len(), 2);
+    assert!(
+        invites[1]
+            .1
+            .headers
+            .get(&HeaderName::Authorization)
+            .is_some()
+    );
+    assert!(
+        invites[1]
+            .1
+            .headers
+            .get(&HeaderName::ProxyAuthorization)
+            .is_none()
+    );
+    assert!(sim.call_event_kinds(CALL).contains(&"answered".to_string()));
+}
+
+#[test]
+fn redirect_and_global_failure_are_final() {
+    for (seed, status, reason) in [(50, 302, "Moved Temporarily"), (51, 603, "Decline")] {
+        let mut sim = sim_with(single_proxy(), seed);
+        sim.peer(PRIMARY).uas.script =
+            vec![Step::new(0, 180, false), Step::new(100, status, false)];
+        dial(&mut sim);
+        sim.run_until(Duration::from_secs(2));
+        assert_eq!(
+            ended(&sim),
+            Some(CallEnd::Rejected {
+                status: StatusCode::new(status).unwrap(),
+                reason: reason.into(),
+                retry_after: None,
+                proxy: "sip1.example.com".into()
+            })
+        );
+        assert_eq!(sent(&sim, "ACK").len(), 1);
+        assert_eq!(sent(&sim, "INVITE").len(), 1, "no failover on {status}");
+    }
+}
+
+#[test]
+fn a_refresh_answered_481_ends_the_call_as_refresh_failed() {
+    let mut sim = sim_with(single_proxy(), 52);
+    sim.peer(PRIMARY).uas.session_expires = Some((90, "uac"));
+    sim.peer(PRIMARY).uas.in_dialog_status = Some(481);
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(60));
+    assert_eq!(sent(&sim, "UPDATE")[0].0, secs(45.12));
+    assert_eq!(
+        ended(&sim),
+        Some(CallEnd::RefreshFailed {
+            status: Some(StatusCode::CALL_OR_TRANSACTION_DOES_NOT_EXIST)
+        })
+    );
+    assert_eq!(sent(&sim, "BYE").len(), 1);
+}
+
+#[test]
+fn a_challenged_bye_is_retried_with_credentials() {
+    let mut sim = answered_call(53);
+    sim.peer(PRIMARY).uas.bye_auth = Some(("dialer".into(), "s3cret".into()));
+    sim.command(Command::Bye { call: CALL });
+    sim.run_for(Duration::from_secs(2));
+    let byes = sent(&sim, "BYE");
+    assert_eq!(byes.len(), 2);
+    assert!(byes[0].1.headers.get(&HeaderName::Authorization).is_none());
+    assert!(byes[1].1.headers.get(&HeaderName::Authorization).is_some());
+    assert_eq!(
+        byes[1].1.headers.cseq().unwrap().seq,
+        byes[0].1.headers.cseq().unwrap().seq + 1
+    );
+    assert!(sim.peer(PRIMARY).calls[0].ended);
+    assert_eq!(ended(&sim), Some(CallEnd::LocalHangup));
+}
+
+#[test]
+fn a_transport_error_moves_registration_and_invite_to_the_secondary() {
+    let mut sim = sim_with(config(), 54);
+    sim.peer(PRIMARY).silent = true;
+    sim.command(Command::Register);
+    let now = sim.now;
+    sim.ep
+        .handle_input(sip_core::endpoint::Input::TransportError {
+            now,
+            to: addr(PRIMARY),
+        })
+        .unwrap();
+    sim.flush();
+    sim.run_until(Duration::from_secs(1));
+    let registers = sent(&sim, "REGISTER");
+    let to: Vec<_> = sim
+        .net
+        .sent_by(sim.ep_addr, "REGISTER")
+        .iter()
+        .map(|s| s.to)
+        .collect();
+    assert_eq!(to.first(), Some(&addr(PRIMARY)));
+    assert_eq!(to.last(), Some(&addr(SECONDARY)));
+    assert!(registers.last().unwrap().0 < secs(1.0), "not after Timer F");
+    assert!(sim.registration_events().iter().any(|(_, e)| matches!(
+        e,
+        sip_core::endpoint::RegistrationEvent::Registered { proxy, .. } if proxy == "sip2.example.com"
+    )));
+
+    // A call on a fresh endpoint: the INVITE to the primary fails at once.
+    let mut sim = sim_with(config(), 55);
+    sim.peer(PRIMARY).silent = true;
+    dial(&mut sim);
+    let now = sim.now;
+    sim.ep
+        .handle_input(sip_core::endpoint::Input::TransportError {
+            now,
+            to: addr(PRIMARY),
+        })
+        .unwrap();
+    sim.flush();
+    sim.run_until(Duration::from_secs(1));
+    let invites = sent(&sim, "INVITE");
+    assert_eq!(invites.len(), 2);
+    assert_eq!(
+        invites[1].1.uri.to_string(),
+        "sip:+15551234567@sip2.example.com"
+    );
+    assert!(sim.call_event_kinds(CALL).contains(&"answered".to_string()));
+}
+
+#[test]
+fn a_configured_external_address_is_in_via_contact_and_sdp() {
+    let mut config = single_proxy();
+    config.external_addr = Some(addr("203.0.113.50:5090"));
+    let mut sim = sim_with(config, 56);
+    // What the registrar reports is ignored when the address is configured.
+    sim.peer(PRIMARY).registrar.nat_view = Some(addr("198.51.100.1:40000"));
+    sim.command(Command::Register);
+    sim.run_until(Duration::from_secs(1));
+    dial(&mut sim);
+    sim.run_until(Duration::from_secs(2));
+    for (_, req) in sent(&sim, "REGISTER")
+        .iter()
+        .chain(sent(&sim, "INVITE").iter())
+    {
+        let via = req.headers.top_via().unwrap();
+        assert_eq!(via.host.to_string(), "203.0.113.50");
+        assert_eq!(via.port, Some(5090));
+        let contact = req.headers.contacts().unwrap();
+        assert_eq!(
+            contact[0].addr().unwrap().uri.to_string(),
+            "sip:dialer@203.0.113.50:5090"
+        );
+    }
+    let inv = &sent(&sim, "INVITE")[0].1;
+    let sdp = SessionDescription::parse(&inv.body).unwrap();
+    assert_eq!(sdp.connection.unwrap().address, "203.0.113.50");
+    assert_eq!(sdp.origin.address, "203.0.113.50");
+}

@@ -51,6 +51,8 @@ pub struct Step {
     pub tag: &'static str,
     /// Extra headers, appended as given (malformed ones too).
     pub headers: Vec<(HeaderName, &'static str)>,
+    /// This SDP instead of the answer to the INVITE's offer.
+    pub body: Option<&'static str>,
 }
 
 impl Step {
@@ -61,7 +63,14 @@ impl Step {
             sdp,
             tag: "uas1",
             headers: Vec::new(),
+            body: None,
         }
+    }
+
+    /// Sends `sdp` (newlines become CRLF) as the body.
+    pub fn with_body(mut self, sdp: &'static str) -> Step {
+        self.body = Some(sdp);
+        self
     }
 
     pub fn header(mut self, name: HeaderName, value: &'static str) -> Step {
@@ -94,6 +103,13 @@ pub struct Uas {
     pub proxy_auth: Option<(String, String)>,
     /// Retry-After on failure responses.
     pub retry_after: Option<u32>,
+    /// Challenge INVITEs with 401 / WWW-Authenticate instead of 407 when
+    /// `proxy_auth` is set.
+    pub auth_401: bool,
+    /// Answer in-dialog re-INVITEs and UPDATEs with this status.
+    pub in_dialog_status: Option<u16>,
+    /// Demand credentials (401) for (user, password) on BYE.
+    pub bye_auth: Option<(String, String)>,
 }
 
 impl Default for Uas {
@@ -112,6 +128,9 @@ impl Default for Uas {
             answer_in_dialog: true,
             proxy_auth: None,
             retry_after: None,
+            auth_401: false,
+            in_dialog_status: None,
+            bye_auth: None,
         }
     }
 }
@@ -146,7 +165,8 @@ pub struct Peer {
     pub calls: Vec<PeerCall>,
     scheduled: Vec<(Instant, usize, Step)>,
     out: VecDeque<Transmit>,
-    own: Vec<(TransactionId, usize, Method)>,
+    /// Our client transactions: call index, method, whether it had a body.
+    own: Vec<(TransactionId, usize, Method, bool)>,
     /// Server transactions of re-INVITEs we answered (stopped by the ACK).
     reinvites: Vec<TransactionId>,
 }
@@ -266,6 +286,26 @@ impl Peer {
                 }
             }
             (Method::Bye, Some(_)) => {
+                if let Some((user, password)) = self.uas.bye_auth.clone() {
+                    let current = format!("nonce{}", self.registrar.nonce);
+                    let valid = req
+                        .headers
+                        .authorization()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|a| DigestCredentials::from_credentials(a).ok())
+                        .any(|c| {
+                            c.nonce.as_str() == current
+                                && c.verify(&user, &password, "BYE", &req.body)
+                        });
+                    if !valid {
+                        let mut r = answer(&req, 401);
+                        let ch = self.challenge(false);
+                        r.headers.push(HeaderName::WwwAuthenticate, ch);
+                        let _ = self.layer.respond(now, id, r);
+                        return;
+                    }
+                }
                 let _ = self.layer.respond(now, id, answer(&req, 200));
                 if let Some(c) = self.call_of(&req) {
                     self.calls[c].ended = true;
@@ -279,6 +319,10 @@ impl Peer {
                     let _ = self.layer.respond(now, id, answer(&req, 481));
                     return;
                 };
+                if let Some(status) = self.uas.in_dialog_status {
+                    let _ = self.layer.respond(now, id, answer(&req, status));
+                    return;
+                }
                 let mut r = answer(&req, 200);
                 if let Some(se) = req.headers.get(&HeaderName::SessionExpires) {
                     r.headers.push(HeaderName::Require, "timer");
@@ -401,9 +445,12 @@ impl Peer {
     fn on_invite(&mut self, now: Instant, id: TransactionId, req: Request) {
         if let Some((user, password)) = self.uas.proxy_auth.clone() {
             let current = format!("nonce{}", self.registrar.nonce);
-            let valid = req
-                .headers
-                .proxy_authorization()
+            let creds = if self.uas.auth_401 {
+                req.headers.authorization()
+            } else {
+                req.headers.proxy_authorization()
+            };
+            let valid = creds
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|a| DigestCredentials::from_credentials(a).ok())
@@ -411,9 +458,14 @@ impl Peer {
                     c.nonce.as_str() == current && c.verify(&user, &password, "INVITE", &req.body)
                 });
             if !valid {
-                let mut r = answer(&req, 407);
+                let (status, header) = if self.uas.auth_401 {
+                    (401, HeaderName::WwwAuthenticate)
+                } else {
+                    (407, HeaderName::ProxyAuthenticate)
+                };
+                let mut r = answer(&req, status);
                 let ch = self.challenge(false);
-                r.headers.push(HeaderName::ProxyAuthenticate, ch);
+                r.headers.push(header, ch);
                 let _ = r.set_to_tag("auth");
                 let _ = self.layer.respond(now, id, r);
                 return;
@@ -458,7 +510,9 @@ impl Peer {
             let _ = r.set_to_tag(step.tag);
             call.tag = step.tag.to_string();
         }
-        if step.sdp {
+        if let Some(sdp) = step.body {
+            r.set_body("application/sdp", sdp.replace('\n', "\r\n"));
+        } else if step.sdp {
             if let Ok(offer) = SessionDescription::parse(&call.invite.body) {
                 if let Ok((sdp, _)) = call.our_media.answer(&offer) {
                     r.set_body("application/sdp", sdp.to_text());
@@ -549,10 +603,38 @@ impl Peer {
     fn send(&mut self, now: Instant, index: usize, req: Request, to: SocketAddr) {
         self.now = now;
         let method = req.method.clone();
+        let with_body = !req.body.is_empty();
         if let Ok(tx) = self.layer.send_request(now, req, to) {
-            self.own.push((tx, index, method));
+            self.own.push((tx, index, method, with_body));
         }
         self.drain();
+    }
+
+    /// `method` inside call `index`'s dialog with `sdp` as the body (our
+    /// offer for `Some(None)`, none for `None`) and `headers` appended.
+    pub fn send_in_dialog(
+        &mut self,
+        now: Instant,
+        index: usize,
+        method: Method,
+        to: SocketAddr,
+        sdp: Option<Option<&str>>,
+        headers: &[(HeaderName, &str)],
+    ) {
+        let mut req = self.in_dialog(index, method);
+        match sdp {
+            Some(Some(text)) => req.set_body("application/sdp", text.replace('\n', "\r\n")),
+            Some(None) => {
+                let media = &mut self.calls[index].our_media;
+                media.session_version += 1;
+                req.set_body("application/sdp", media.offer().to_text());
+            }
+            None => {}
+        }
+        for (name, value) in headers {
+            req.headers.push(name.clone(), *value);
+        }
+        self.send(now, index, req, to);
     }
 
     /// Hangs up call `index` (BYE to `to`).
@@ -622,14 +704,15 @@ impl Peer {
         }
         let req = b.build();
         if let Ok(tx) = self.layer.send_request(now, req, to) {
-            self.own.push((tx, usize::MAX, method));
+            self.own.push((tx, usize::MAX, method, false));
         }
         self.drain();
     }
 
     fn on_response(&mut self, id: TransactionId, resp: Response) {
         self.responses.push((self.now - self.t0, resp.clone()));
-        let Some(&(_, index, ref method)) = self.own.iter().find(|(t, ..)| *t == id) else {
+        let Some(&(_, index, ref method, with_body)) = self.own.iter().find(|(t, ..)| *t == id)
+        else {
             return;
         };
         if *method == Method::Invite && resp.status.is_success() && index != usize::MAX {
@@ -643,7 +726,13 @@ impl Peer {
                 .ok()
                 .and_then(|c| c.first().and_then(|c| c.addr().map(|a| a.uri.clone())))
                 .unwrap_or_else(|| inv.uri.clone());
-            let ack = Request::builder(Method::Ack, target)
+            // An offer-less re-INVITE: the 2xx carries the offer, the ACK the answer.
+            let answer_sdp = SessionDescription::parse(&resp.body)
+                .ok()
+                .filter(|_| !with_body)
+                .and_then(|offer| call.our_media.answer(&offer).ok())
+                .map(|(sdp, _)| sdp.to_text());
+            let mut ack = Request::builder(Method::Ack, target)
                 .via(Via::new(
                     Transport::Udp,
                     self.addr.ip(),
@@ -657,8 +746,11 @@ impl Peer {
                 .typed(
                     HeaderName::CSeq,
                     &CSeq::new(resp.headers.cseq().unwrap().seq, Method::Ack),
-                )
-                .build();
+                );
+            if let Some(sdp) = answer_sdp {
+                ack = ack.body("application/sdp", sdp);
+            }
+            let ack = ack.build();
             let dest = call_dest(inv);
             self.out.push_back(Transmit {
                 to: dest,
