@@ -1013,7 +1013,9 @@ fn glare_with_our_pending_refresh_gets_491() {
 fn reinvite_before_the_ack_of_the_previous_gets_500_with_retry_after() {
     let mut sim = answered_call(45);
     // The peer's ACKs (it re-sends one per retransmitted 2xx) are lost.
-    sim.net.drop_next.extend(std::iter::repeat_n("ACK".to_string(), 10));
+    sim.net
+        .drop_next
+        .extend(std::iter::repeat_n("ACK".to_string(), 10));
     peer_sends(&mut sim, Method::Invite, Some(Some(PCMA_ONLY)), &[]);
     peer_sends(&mut sim, Method::Invite, Some(Some(PCMA_ONLY)), &[]);
     let second = answers_to(&sim, Method::Invite)

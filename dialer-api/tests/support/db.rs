@@ -1,6 +1,6 @@
 //! Test databases: a fresh SQLite file, and a fresh PostgreSQL database on the server named by
 //! `TRUNKLINE_TEST_POSTGRES_URL`. Without that variable PostgreSQL cases are skipped with a
-//! printed reason, or fail when `CI` is set.
+//! printed reason, or fail when `CI` is set. Each database is removed when its test ends.
 
 use dialer_api::store::Store;
 use sqlx::Connection;
@@ -12,6 +12,37 @@ pub struct TestDb {
     /// URL to open it.
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The server URL and name of a PostgreSQL database to drop at the end.
+    drop_on_exit: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    /// Drops the PostgreSQL database (closing what the test left open), so repeated runs do not
+    /// pile up databases on the server. Runs on its own thread: `drop` may be called inside the
+    /// test's runtime, which cannot be blocked on.
+    fn drop(&mut self) {
+        let Some((server, name)) = self.drop_on_exit.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&server).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()?;
+                conn.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop a test database; remove trunkline_t_* by hand");
+        }
+    }
 }
 
 impl TestDb {
@@ -29,6 +60,7 @@ pub fn sqlite() -> TestDb {
         backend: "sqlite",
         url,
         _dir: Some(dir),
+        drop_on_exit: None,
     }
 }
 
@@ -56,6 +88,7 @@ pub async fn postgres() -> Option<TestDb> {
         backend: "postgres",
         url: url.to_string(),
         _dir: None,
+        drop_on_exit: Some((base, name)),
     })
 }
 
