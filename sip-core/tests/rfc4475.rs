@@ -1,11 +1,19 @@
 //! The 49 RFC 4475 torture messages, read from the shared test data, each
-//! with the verdict it deserves and the header values the RFC's text names.
+//! with the verdict it deserves, the reason (error text and typed cause)
+//! for the invalid ones, the status the endpoint puts on the wire where it
+//! answers, and the header values the RFC's text names.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Instant;
 
+use bytes::Bytes;
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use sip_core::endpoint::{Account, Endpoint, EndpointConfig, Input, Output, Proxy};
 use sip_core::{
-    ByteStr, Contact, HeaderName, Host, Message, Method, Request, Response, StatusCode, Transport,
-    UaPolicy, Uri, validate_request, validate_response,
+    ByteStr, Contact, HeaderName, Host, Message, Method, ParseError, Request, Response, StatusCode,
+    Transport, UaPolicy, Uri, validate_request, validate_response,
 };
 
 /// What the parser and the UA above it do with a message.
@@ -27,6 +35,10 @@ struct Case {
     file: &'static str,
     section: &'static str,
     verdict: Verdict,
+    /// A distinctive part of the error text (empty for accepted messages).
+    why: &'static str,
+    /// The typed parse error, where the message fails on its grammar.
+    cause: Option<fn(&ParseError) -> bool>,
     check: Check,
 }
 
@@ -558,6 +570,8 @@ const CASES: &[Case] = &[
         file: "wsinv",
         section: "3.1.1.1",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: wsinv,
     },
     // An unknown method: the UA answers 501 (RFC 4475 3.1.1.2).
@@ -565,18 +579,24 @@ const CASES: &[Case] = &[
         file: "intmeth",
         section: "3.1.1.2",
         verdict: Answered(501),
+        why: "is not handled here",
+        cause: None,
         check: intmeth,
     },
     Case {
         file: "esc01",
         section: "3.1.1.3",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: esc01,
     },
     Case {
         file: "escnull",
         section: "3.1.1.4",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: escnull,
     },
     // RE%47IST%45R is an unknown method, not REGISTER: 501.
@@ -584,36 +604,48 @@ const CASES: &[Case] = &[
         file: "esc02",
         section: "3.1.1.5",
         verdict: Answered(501),
+        why: "method RE%47IST%45R is not handled",
+        cause: None,
         check: esc02,
     },
     Case {
         file: "lwsdisp",
         section: "3.1.1.6",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: lwsdisp,
     },
     Case {
         file: "longreq",
         section: "3.1.1.7",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: longreq,
     },
     Case {
         file: "dblreq",
         section: "3.1.1.8",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: dblreq,
     },
     Case {
         file: "semiuri",
         section: "3.1.1.9",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: semiuri,
     },
     Case {
         file: "transports",
         section: "3.1.1.10",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: transports,
     },
     // Well formed; this UA takes no multipart bodies, so it answers 415.
@@ -621,18 +653,24 @@ const CASES: &[Case] = &[
         file: "mpart01",
         section: "3.1.1.11",
         verdict: Answered(415),
+        why: "multipart/mixed is not understood",
+        cause: None,
         check: mpart01,
     },
     Case {
         file: "unreason",
         section: "3.1.1.12",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: unreason,
     },
     Case {
         file: "noreason",
         section: "3.1.1.13",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: noreason,
     },
     // 3.1.2 invalid messages
@@ -640,54 +678,112 @@ const CASES: &[Case] = &[
         file: "badinv01",
         section: "3.1.2.1",
         verdict: Answered(400),
+        why: "empty parameter name",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::Via,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "clerr",
         section: "3.1.2.2",
         verdict: Unparseable,
+        why: "9999 body bytes",
+        cause: Some(|e| matches!(e, ParseError::BodyTruncated { declared: 9999, .. })),
         check: nothing,
     },
     Case {
         file: "ncl",
         section: "3.1.2.3",
         verdict: Unparseable,
+        why: "Content-Length",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::ContentLength,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "scalar02",
         section: "3.1.2.4",
         verdict: Answered(400),
+        why: "sequence number is not a 32-bit number",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::CSeq,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "scalarlg",
         section: "3.1.2.5",
         verdict: Discarded,
+        why: "sequence number is not a 32-bit number",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::CSeq,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "quotbal",
         section: "3.1.2.6",
         verdict: Answered(400),
+        why: "unterminated quoted display name",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::To,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "ltgtruri",
         section: "3.1.2.7",
         verdict: Unparseable,
+        why: "invalid scheme",
+        cause: Some(|e| matches!(e, ParseError::StartLine(_))),
         check: nothing,
     },
     Case {
         file: "lwsruri",
         section: "3.1.2.8",
         verdict: Unparseable,
+        why: "white space in or around the Request-URI",
+        cause: Some(|e| matches!(e, ParseError::StartLine(_))),
         check: nothing,
     },
     Case {
         file: "lwsstart",
         section: "3.1.2.9",
         verdict: Unparseable,
+        why: "white space in or around the Request-URI",
+        cause: Some(|e| matches!(e, ParseError::StartLine(_))),
         check: nothing,
     },
     // Liberal choice: trailing white space after the version is ignored.
@@ -695,12 +791,16 @@ const CASES: &[Case] = &[
         file: "trws",
         section: "3.1.2.10",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: nothing,
     },
     Case {
         file: "escruri",
         section: "3.1.2.11",
         verdict: Answered(400),
+        why: "Request-URI must not contain headers",
+        cause: None,
         check: nothing,
     },
     // Liberal choice: Date is not interpreted, so a non-GMT zone does no harm.
@@ -708,36 +808,72 @@ const CASES: &[Case] = &[
         file: "baddate",
         section: "3.1.2.12",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: nothing,
     },
     Case {
         file: "regbadct",
         section: "3.1.2.13",
         verdict: Answered(400),
+        why: "must be enclosed in '<>'",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::Contact,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "badaspec",
         section: "3.1.2.14",
         verdict: Answered(400),
+        why: "white space inside '<>'",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::To,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "baddn",
         section: "3.1.2.15",
         verdict: Answered(400),
+        why: "display name must be a quoted string or tokens",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::From,
+                    ..
+                }
+            )
+        }),
         check: nothing,
     },
     Case {
         file: "badvers",
         section: "3.1.2.16",
         verdict: Answered(505),
+        why: "SIP/7.0 is not supported",
+        cause: None,
         check: nothing,
     },
     Case {
         file: "mismatch01",
         section: "3.1.2.17",
         verdict: Answered(400),
+        why: "CSeq method INVITE does not match request method OPTIONS",
+        cause: None,
         check: nothing,
     },
     // Unknown method with a mismatched CSeq: 501 (the RFC prefers it to 400).
@@ -745,12 +881,16 @@ const CASES: &[Case] = &[
         file: "mismatch02",
         section: "3.1.2.18",
         verdict: Answered(501),
+        why: "method NEWMETHOD is not handled",
+        cause: None,
         check: nothing,
     },
     Case {
         file: "bigcode",
         section: "3.1.2.19",
         verdict: Unparseable,
+        why: "status code is not three digits",
+        cause: Some(|e| matches!(e, ParseError::StartLine(_))),
         check: nothing,
     },
     // 3.2 transaction layer
@@ -758,6 +898,8 @@ const CASES: &[Case] = &[
         file: "badbranch",
         section: "3.2.1",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: badbranch,
     },
     // 3.3 application layer
@@ -765,36 +907,48 @@ const CASES: &[Case] = &[
         file: "insuf",
         section: "3.3.1",
         verdict: Answered(400),
+        why: "missing To header",
+        cause: Some(|e| matches!(e, ParseError::MissingHeader(HeaderName::To))),
         check: nothing,
     },
     Case {
         file: "unkscm",
         section: "3.3.2",
         verdict: Answered(416),
+        why: r#""nobodyKnowsThisScheme" is not supported"#,
+        cause: None,
         check: unkscm,
     },
     Case {
         file: "novelsc",
         section: "3.3.3",
         verdict: Answered(416),
+        why: r#""soap.beep" is not supported"#,
+        cause: None,
         check: novelsc,
     },
     Case {
         file: "unksm2",
         section: "3.3.4",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: unksm2,
     },
     Case {
         file: "bext01",
         section: "3.3.5",
         verdict: Answered(420),
+        why: "nothingSupportsThis, nothingSupportsThisEither",
+        cause: None,
         check: bext01,
     },
     Case {
         file: "invut",
         section: "3.3.6",
         verdict: Answered(415),
+        why: "application/unknownformat is not understood",
+        cause: None,
         check: nothing,
     },
     // Accepted by the message layer; a registrar then challenges with 401.
@@ -802,24 +956,40 @@ const CASES: &[Case] = &[
         file: "regaut01",
         section: "3.3.7",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: regaut01,
     },
     Case {
         file: "multi01",
         section: "3.3.8",
         verdict: Answered(400),
+        why: "From header appears more than once",
+        cause: Some(|e| matches!(e, ParseError::DuplicateHeader(HeaderName::From))),
         check: nothing,
     },
     Case {
         file: "mcl01",
         section: "3.3.9",
         verdict: Answered(400),
+        why: "Content-Length header appears more than once",
+        cause: Some(|e| matches!(e, ParseError::DuplicateHeader(HeaderName::ContentLength))),
         check: nothing,
     },
     Case {
         file: "bcast",
         section: "3.3.10",
         verdict: Discarded,
+        why: "exactly one Via",
+        cause: Some(|e| {
+            matches!(
+                e,
+                ParseError::Header {
+                    name: HeaderName::Via,
+                    ..
+                }
+            )
+        }),
         check: bcast,
     },
     // A UA is the final recipient and accepts it; a forwarding element answers 483.
@@ -827,30 +997,40 @@ const CASES: &[Case] = &[
         file: "zeromf",
         section: "3.3.11",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: zeromf,
     },
     Case {
         file: "cparam01",
         section: "3.3.12",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: cparam01,
     },
     Case {
         file: "cparam02",
         section: "3.3.13",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: cparam02,
     },
     Case {
         file: "regescrt",
         section: "3.3.14",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: regescrt,
     },
     Case {
         file: "sdp01",
         section: "3.3.15",
         verdict: Answered(406),
+        why: "Accept excludes application/sdp",
+        cause: None,
         check: nothing,
     },
     // 3.4 backward compatibility
@@ -858,6 +1038,8 @@ const CASES: &[Case] = &[
         file: "inv2543",
         section: "3.4.1",
         verdict: Accepted,
+        why: "",
+        cause: None,
         check: inv2543,
     },
 ];
@@ -873,22 +1055,57 @@ fn testdata_dir() -> Option<PathBuf> {
         .find(|p| p.is_dir())
 }
 
-fn verdict_of(bytes: Vec<u8>) -> (Verdict, Option<Message>, String) {
+/// The verdict, the parsed message, the error text and the typed parse
+/// error behind it (if any).
+fn verdict_of(bytes: Vec<u8>) -> (Verdict, Option<Message>, String, Option<ParseError>) {
     match Message::parse(bytes) {
-        Err(err) => (Unparseable, None, err.to_string()),
+        Err(err) => (Unparseable, None, err.to_string(), Some(err)),
         Ok(Message::Request(r)) => match validate_request(&r, &policy()) {
-            Ok(()) => (Accepted, Some(Message::Request(r)), String::new()),
+            Ok(()) => (Accepted, Some(Message::Request(r)), String::new(), None),
             Err(rej) => (
                 Answered(rej.status.as_u16()),
                 Some(Message::Request(r)),
                 rej.to_string(),
+                rej.cause,
             ),
         },
         Ok(Message::Response(r)) => match validate_response(&r) {
-            Ok(()) => (Accepted, Some(Message::Response(r)), String::new()),
-            Err(err) => (Discarded, Some(Message::Response(r)), err.to_string()),
+            Ok(()) => (Accepted, Some(Message::Response(r)), String::new(), None),
+            Err(err) => (
+                Discarded,
+                Some(Message::Response(r)),
+                err.to_string(),
+                Some(err),
+            ),
         },
     }
+}
+
+/// The status an [`Endpoint`] sends for `bytes` arriving from a peer
+/// (`None`: it sends nothing).
+fn endpoint_answer(bytes: &[u8]) -> Option<u16> {
+    let now = Instant::now();
+    let peer: SocketAddr = "192.0.2.9:5060".parse().unwrap();
+    let account = Account {
+        username: "dialer".into(),
+        auth_username: None,
+        password: "x".into(),
+        proxies: vec![Proxy::new(peer, "proxy.example.com")],
+        display_name: None,
+        caller_id: None,
+    };
+    let config = EndpointConfig::new("192.0.2.200:5060".parse().unwrap(), account);
+    let mut ep = Endpoint::new(config, ChaCha8Rng::seed_from_u64(1), now).unwrap();
+    ep.handle_input(Input::Receive {
+        now,
+        from: peer,
+        data: Bytes::copy_from_slice(bytes),
+    })
+    .unwrap();
+    std::iter::from_fn(|| ep.poll_output()).find_map(|o| match o {
+        Output::Transmit(t) => Response::parse(t.data).ok().map(|r| r.status.as_u16()),
+        _ => None,
+    })
 }
 
 #[test]
@@ -919,15 +1136,40 @@ fn rfc4475_torture_messages() {
     for case in CASES {
         let path = dir.join(format!("{}.dat", case.file));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let (verdict, message, why) = verdict_of(bytes);
+        let (verdict, message, why, cause) = verdict_of(bytes.clone());
         let checked = match (&message, verdict == case.verdict) {
             (_, false) => Err(format!(
                 "verdict {verdict:?}, expected {:?} ({why})",
                 case.verdict
             )),
+            _ if !why.contains(case.why) || (case.why.is_empty() != why.is_empty()) => {
+                Err(format!(
+                    "the error says {why:?}, expected it to mention {:?}",
+                    case.why
+                ))
+            }
+            _ if case.cause.is_some() != cause.is_some()
+                || case.cause.zip(cause.as_ref()).is_some_and(|(f, c)| !f(c)) =>
+            {
+                Err(format!("typed cause {cause:?} is not the expected one"))
+            }
             (Some(m), true) => (case.check)(m),
             (None, true) => Ok(()),
         };
+        // What the endpoint itself answers on the wire: the same status. Its
+        // policy takes neither REGISTER nor MESSAGE, but only mpart01 (a
+        // MESSAGE) gets that far: the other cases fail on earlier checks.
+        let on_wire = match case.verdict {
+            Answered(status @ (400 | 415 | 416 | 420 | 505)) => {
+                let status = if case.file == "mpart01" { 405 } else { status };
+                match endpoint_answer(&bytes) {
+                    Some(s) if s == status => Ok(()),
+                    other => Err(format!("the endpoint sent {other:?}, expected {status}")),
+                }
+            }
+            _ => Ok(()),
+        };
+        let checked = checked.and(on_wire);
         let round_trip = match &message {
             Some(m) => match Message::parse(m.to_bytes()) {
                 Ok(again) if &again == m => Ok(()),

@@ -55,11 +55,18 @@ impl Endpoint {
 
     /// A response outside any transaction (a refusal before matching, or
     /// when the layer is full).
+    /// Sends `resp` without a transaction: where the top Via says, or back
+    /// to the source when the Via itself is what is broken but Call-ID and
+    /// CSeq still let the sender match the answer (RFC 4475 3.1.2.1 deserves
+    /// its 400); a request with none of that is dropped.
     fn send_stateless(&mut self, req: &Request, from: SocketAddr, resp: Response) {
-        if let Ok(via) = req.headers.top_via() {
-            let to = response_destination(&via, from);
-            self.shared.transmit(to, resp.to_bytes());
-        }
+        let h = &req.headers;
+        let to = match h.top_via() {
+            Ok(via) => response_destination(&via, from),
+            Err(_) if h.call_id().is_ok() && h.cseq().is_ok() => from,
+            Err(_) => return,
+        };
+        self.shared.transmit(to, resp.to_bytes());
     }
 
     fn on_new_request(&mut self, tx: TransactionId, req: Request) {

@@ -11,7 +11,7 @@ use crate::error::ParseError;
 use crate::message::{HeaderName, Method, Request, Response, StatusCode, Version};
 
 fn bad(e: ParseError) -> Rejection {
-    Rejection::new(StatusCode::BAD_REQUEST, e.to_string())
+    Rejection::parse(e)
 }
 
 /// Checks a received request in RFC 3261 order and returns the status a UA

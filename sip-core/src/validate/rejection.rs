@@ -1,5 +1,6 @@
 //! A request refused, with the status to answer.
 
+use crate::error::ParseError;
 use crate::message::{HeaderName, Request, Response, StatusCode};
 use crate::text::ByteStr;
 
@@ -16,6 +17,9 @@ pub struct Rejection {
     pub detail: String,
     /// For 420: the option tags the UA does not support.
     pub unsupported: Vec<ByteStr>,
+    /// For a 400 caused by a malformed or missing header: the typed parse
+    /// error (`detail` is its text).
+    pub cause: Option<ParseError>,
 }
 
 impl Rejection {
@@ -24,6 +28,16 @@ impl Rejection {
             status,
             detail: detail.into(),
             unsupported: Vec::new(),
+            cause: None,
+        }
+    }
+
+    /// A 400 (or 513 for an oversize message) for a request that failed to
+    /// parse, keeping the typed cause.
+    pub(crate) fn parse(cause: ParseError) -> Rejection {
+        Rejection {
+            cause: Some(cause.clone()),
+            ..Rejection::new(cause.status(), cause.to_string())
         }
     }
 
