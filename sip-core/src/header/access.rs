@@ -20,9 +20,10 @@ impl Headers {
         if values.next().is_some() {
             return Err(ParseError::DuplicateHeader(name));
         }
-        T::parse_in(v, v)
-            .map(Some)
-            .map_err(|what| ParseError::Header { name, what })
+        T::parse_in(v, v).map(Some).map_err(|e| ParseError::Header {
+            name,
+            what: e.what(),
+        })
     }
 
     /// Every element of a list header, across all its lines.
@@ -35,12 +36,10 @@ impl Headers {
                     "empty element in a comma-separated list",
                 ));
             }
-            out.push(
-                T::parse_in(src, element).map_err(|what| ParseError::Header {
-                    name: name.clone(),
-                    what,
-                })?,
-            );
+            out.push(T::parse_in(src, element).map_err(|e| ParseError::Header {
+                name: name.clone(),
+                what: e.what(),
+            })?);
         }
         Ok(out)
     }
@@ -49,9 +48,14 @@ impl Headers {
     pub fn parse_first<T: HeaderValue>(&self, name: HeaderName) -> Result<Option<T>, ParseError> {
         match self.elements(&name).next() {
             None => Ok(None),
-            Some((src, element)) => T::parse_in(src, element)
-                .map(Some)
-                .map_err(|what| ParseError::Header { name, what }),
+            Some((src, element)) => {
+                T::parse_in(src, element)
+                    .map(Some)
+                    .map_err(|e| ParseError::Header {
+                        name,
+                        what: e.what(),
+                    })
+            }
         }
     }
 

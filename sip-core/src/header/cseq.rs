@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::Cursor;
+use crate::error::ParseError;
 use crate::message::Method;
 use crate::text::ByteStr;
 
@@ -21,23 +22,28 @@ impl CSeq {
     }
 }
 
+/// Parses one CSeq value; the error says what is wrong.
+fn cseq_text(src: &ByteStr, s: &str) -> Result<CSeq, &'static str> {
+    let mut c = Cursor::new(s);
+    c.skip_wsp();
+    let seq = c
+        .u32()
+        .map_err(|_| "sequence number is not a 32-bit number")?;
+    if !c.skip_wsp_some() {
+        return Err("expected white space after the sequence number");
+    }
+    let m = c.token();
+    c.skip_wsp();
+    if !c.at_end() {
+        return Err("unexpected text after the method");
+    }
+    let method = Method::parse_in(src, m).ok_or("method is not a token")?;
+    Ok(CSeq { seq, method })
+}
+
 impl HeaderValue for CSeq {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<CSeq, &'static str> {
-        let mut c = Cursor::new(s);
-        c.skip_wsp();
-        let seq = c
-            .u32()
-            .map_err(|_| "sequence number is not a 32-bit number")?;
-        if !c.skip_wsp_some() {
-            return Err("expected white space after the sequence number");
-        }
-        let m = c.token();
-        c.skip_wsp();
-        if !c.at_end() {
-            return Err("unexpected text after the method");
-        }
-        let method = Method::parse_in(src, m).ok_or("method is not a token")?;
-        Ok(CSeq { seq, method })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<CSeq, ParseError> {
+        cseq_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

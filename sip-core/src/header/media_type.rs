@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::Cursor;
+use crate::error::ParseError;
 use crate::params::Params;
 use crate::text::ByteStr;
 
@@ -44,24 +45,29 @@ impl MediaType {
     }
 }
 
+/// Parses one MediaType value; the error says what is wrong.
+fn media_type_text(src: &ByteStr, s: &str) -> Result<MediaType, &'static str> {
+    let mut c = Cursor::new(s);
+    let kind = c.skip_wsp().token();
+    c.skip_wsp();
+    if kind.is_empty() || !c.eat(b'/') {
+        return Err("expected type '/' subtype");
+    }
+    let subtype = c.skip_wsp().token();
+    if subtype.is_empty() {
+        return Err("empty subtype");
+    }
+    let params = Params::parse_header(src, c.rest())?;
+    Ok(MediaType {
+        kind: src.slice_ref(kind),
+        subtype: src.slice_ref(subtype),
+        params,
+    })
+}
+
 impl HeaderValue for MediaType {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<MediaType, &'static str> {
-        let mut c = Cursor::new(s);
-        let kind = c.skip_wsp().token();
-        c.skip_wsp();
-        if kind.is_empty() || !c.eat(b'/') {
-            return Err("expected type '/' subtype");
-        }
-        let subtype = c.skip_wsp().token();
-        if subtype.is_empty() {
-            return Err("empty subtype");
-        }
-        let params = Params::parse_header(src, c.rest())?;
-        Ok(MediaType {
-            kind: src.slice_ref(kind),
-            subtype: src.slice_ref(subtype),
-            params,
-        })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<MediaType, ParseError> {
+        media_type_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

@@ -33,8 +33,8 @@ use crate::text::ByteStr;
 pub trait HeaderValue: Sized {
     /// Parses one value (for list headers, one comma-separated element) from
     /// `s`, which is `src` or a slice of it; text parts of the result share
-    /// `src`. The error says what is wrong.
-    fn parse_in(src: &ByteStr, s: &str) -> Result<Self, &'static str>;
+    /// `src`. The error ([`ParseError::Value`]) says what is wrong.
+    fn parse_in(src: &ByteStr, s: &str) -> Result<Self, ParseError>;
 
     /// Writes the value in wire form.
     fn write(&self, out: &mut String);
@@ -42,7 +42,7 @@ pub trait HeaderValue: Sized {
     /// Parses a standalone value.
     fn parse_value(s: &str) -> Result<Self, ParseError> {
         let src = ByteStr::from(s);
-        Self::parse_in(&src, src.as_str()).map_err(ParseError::Value)
+        Self::parse_in(&src, src.as_str())
     }
 
     /// The wire form as a header value.

@@ -2,6 +2,8 @@
 
 use super::HeaderValue;
 use super::cursor::parse_u32;
+use crate::error::ParseError;
+use crate::message::HeaderName;
 use crate::params::Params;
 use crate::text::ByteStr;
 use crate::text::chars::{is_token, is_wsp, trim_wsp};
@@ -53,12 +55,12 @@ impl NameAddr {
         self.params.value("tag")
     }
 
-    /// The `expires` parameter of a Contact: `Ok(None)` when absent, an
-    /// error when it is not a 32-bit number.
-    pub fn expires(&self) -> Result<Option<u32>, &'static str> {
+    /// The `expires` parameter of a Contact: `Ok(None)` when absent, a
+    /// malformed-Contact error when it is not a 32-bit number.
+    pub fn expires(&self) -> Result<Option<u32>, ParseError> {
         self.params
             .value("expires")
-            .map(|v| parse_u32(v))
+            .map(|v| parse_u32(v).map_err(|what| ParseError::header(HeaderName::Contact, what)))
             .transpose()
     }
 
@@ -75,62 +77,67 @@ fn display_name_is_tokens(s: &str) -> bool {
     s.bytes().all(|b| is_token(b) || is_wsp(b))
 }
 
-impl HeaderValue for NameAddr {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<NameAddr, &'static str> {
-        let s = trim_wsp(s);
-        let quote = s.find('"');
-        let lt = s.find('<');
-        let name_addr_form = match (quote, lt) {
-            (Some(0), _) => true,
-            (_, Some(l)) => quote.is_none_or(|q| q > l),
-            _ => false,
-        };
-        if !name_addr_form {
-            let uri_end = s.find(';').unwrap_or(s.len());
-            let uri_text = trim_wsp(&s[..uri_end]);
-            if uri_text.contains([',', '?']) {
-                return Err("a URI with ',', '?' or ';' must be enclosed in '<>'");
-            }
-            if uri_text.contains(['<', '>', '"', ' ']) || uri_text.is_empty() {
-                return Err("display name must be a quoted string or tokens");
-            }
-            let uri = Uri::parse_in(src, uri_text).map_err(|e| e.what())?;
-            let params = Params::parse_header(src, &s[uri_end..])?;
-            return Ok(NameAddr {
-                display_name: None,
-                uri,
-                params,
-            });
+/// Parses one NameAddr value; the error says what is wrong.
+fn name_addr_text(src: &ByteStr, s: &str) -> Result<NameAddr, &'static str> {
+    let s = trim_wsp(s);
+    let quote = s.find('"');
+    let lt = s.find('<');
+    let name_addr_form = match (quote, lt) {
+        (Some(0), _) => true,
+        (_, Some(l)) => quote.is_none_or(|q| q > l),
+        _ => false,
+    };
+    if !name_addr_form {
+        let uri_end = s.find(';').unwrap_or(s.len());
+        let uri_text = trim_wsp(&s[..uri_end]);
+        if uri_text.contains([',', '?']) {
+            return Err("a URI with ',', '?' or ';' must be enclosed in '<>'");
         }
-        let (display_name, rest) = if s.starts_with('"') {
-            let end = quoted_string_end(s).ok_or("unterminated quoted display name")?;
-            let shown = match unquote(&s[..end]) {
-                std::borrow::Cow::Borrowed(b) => src.slice_ref(b),
-                std::borrow::Cow::Owned(o) => ByteStr::from(o),
-            };
-            (Some(shown), trim_wsp(&s[end..]))
-        } else {
-            let l = lt.ok_or("expected '<'")?;
-            let shown = trim_wsp(&s[..l]);
-            if !display_name_is_tokens(shown) {
-                return Err("display name must be a quoted string or tokens");
-            }
-            ((!shown.is_empty()).then(|| src.slice_ref(shown)), &s[l..])
-        };
-        let inner = rest
-            .strip_prefix('<')
-            .ok_or("expected '<' after the display name")?;
-        let gt = inner.find('>').ok_or("'<' without '>'")?;
-        if inner[..gt].starts_with([' ', '\t']) || inner[..gt].ends_with([' ', '\t']) {
-            return Err("white space inside '<>'");
+        if uri_text.contains(['<', '>', '"', ' ']) || uri_text.is_empty() {
+            return Err("display name must be a quoted string or tokens");
         }
-        let uri = Uri::parse_in(src, &inner[..gt]).map_err(|e| e.what())?;
-        let params = Params::parse_header(src, &inner[gt + 1..])?;
-        Ok(NameAddr {
-            display_name,
+        let uri = Uri::parse_in(src, uri_text).map_err(|e| e.what())?;
+        let params = Params::parse_header(src, &s[uri_end..])?;
+        return Ok(NameAddr {
+            display_name: None,
             uri,
             params,
-        })
+        });
+    }
+    let (display_name, rest) = if s.starts_with('"') {
+        let end = quoted_string_end(s).ok_or("unterminated quoted display name")?;
+        let shown = match unquote(&s[..end]) {
+            std::borrow::Cow::Borrowed(b) => src.slice_ref(b),
+            std::borrow::Cow::Owned(o) => ByteStr::from(o),
+        };
+        (Some(shown), trim_wsp(&s[end..]))
+    } else {
+        let l = lt.ok_or("expected '<'")?;
+        let shown = trim_wsp(&s[..l]);
+        if !display_name_is_tokens(shown) {
+            return Err("display name must be a quoted string or tokens");
+        }
+        ((!shown.is_empty()).then(|| src.slice_ref(shown)), &s[l..])
+    };
+    let inner = rest
+        .strip_prefix('<')
+        .ok_or("expected '<' after the display name")?;
+    let gt = inner.find('>').ok_or("'<' without '>'")?;
+    if inner[..gt].starts_with([' ', '\t']) || inner[..gt].ends_with([' ', '\t']) {
+        return Err("white space inside '<>'");
+    }
+    let uri = Uri::parse_in(src, &inner[..gt]).map_err(|e| e.what())?;
+    let params = Params::parse_header(src, &inner[gt + 1..])?;
+    Ok(NameAddr {
+        display_name,
+        uri,
+        params,
+    })
+}
+
+impl HeaderValue for NameAddr {
+    fn parse_in(src: &ByteStr, s: &str) -> Result<NameAddr, ParseError> {
+        name_addr_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {
@@ -166,12 +173,17 @@ impl Contact {
     }
 }
 
+/// Parses one Contact value; the error says what is wrong.
+fn contact_text(src: &ByteStr, s: &str) -> Result<Contact, &'static str> {
+    if trim_wsp(s) == "*" {
+        return Ok(Contact::Wildcard);
+    }
+    name_addr_text(src, s).map(Contact::Addr)
+}
+
 impl HeaderValue for Contact {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<Contact, &'static str> {
-        if trim_wsp(s) == "*" {
-            return Ok(Contact::Wildcard);
-        }
-        NameAddr::parse_in(src, s).map(Contact::Addr)
+    fn parse_in(src: &ByteStr, s: &str) -> Result<Contact, ParseError> {
+        contact_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::{Cursor, parse_u32};
+use crate::error::ParseError;
 use crate::params::Params;
 use crate::text::ByteStr;
 use crate::text::escape::unquote;
@@ -45,18 +46,23 @@ impl Reason {
     }
 }
 
+/// Parses one Reason value; the error says what is wrong.
+fn reason_text(src: &ByteStr, s: &str) -> Result<Reason, &'static str> {
+    let mut c = Cursor::new(s);
+    let protocol = c.skip_wsp().token();
+    if protocol.is_empty() {
+        return Err("expected a protocol token");
+    }
+    let params = Params::parse_header(src, c.rest())?;
+    Ok(Reason {
+        protocol: src.slice_ref(protocol),
+        params,
+    })
+}
+
 impl HeaderValue for Reason {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<Reason, &'static str> {
-        let mut c = Cursor::new(s);
-        let protocol = c.skip_wsp().token();
-        if protocol.is_empty() {
-            return Err("expected a protocol token");
-        }
-        let params = Params::parse_header(src, c.rest())?;
-        Ok(Reason {
-            protocol: src.slice_ref(protocol),
-            params,
-        })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<Reason, ParseError> {
+        reason_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

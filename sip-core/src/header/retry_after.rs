@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::{Cursor, parse_u32};
+use crate::error::ParseError;
 use crate::params::Params;
 use crate::text::ByteStr;
 
@@ -25,35 +26,40 @@ impl RetryAfter {
     }
 }
 
-impl HeaderValue for RetryAfter {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<RetryAfter, &'static str> {
-        let mut c = Cursor::new(s);
-        let delta = c.skip_wsp().u32()?;
-        c.skip_wsp();
-        let comment = if c.eat(b'(') {
-            let start = c.pos;
-            let mut depth = 1;
-            while depth > 0 {
-                match c.peek() {
-                    None => return Err("unterminated comment"),
-                    Some(b'(') => depth += 1,
-                    Some(b')') => depth -= 1,
-                    Some(b'\\') => c.pos += 1,
-                    _ => {}
-                }
-                c.pos += 1;
+/// Parses one RetryAfter value; the error says what is wrong.
+fn retry_after_text(src: &ByteStr, s: &str) -> Result<RetryAfter, &'static str> {
+    let mut c = Cursor::new(s);
+    let delta = c.skip_wsp().u32()?;
+    c.skip_wsp();
+    let comment = if c.eat(b'(') {
+        let start = c.pos;
+        let mut depth = 1;
+        while depth > 0 {
+            match c.peek() {
+                None => return Err("unterminated comment"),
+                Some(b'(') => depth += 1,
+                Some(b')') => depth -= 1,
+                Some(b'\\') => c.pos += 1,
+                _ => {}
             }
-            let inner = s.get(start..c.pos - 1).ok_or("malformed comment")?;
-            Some(src.slice_ref(inner))
-        } else {
-            None
-        };
-        let params = Params::parse_header(src, c.rest())?;
-        Ok(RetryAfter {
-            delta,
-            comment,
-            params,
-        })
+            c.pos += 1;
+        }
+        let inner = s.get(start..c.pos - 1).ok_or("malformed comment")?;
+        Some(src.slice_ref(inner))
+    } else {
+        None
+    };
+    let params = Params::parse_header(src, c.rest())?;
+    Ok(RetryAfter {
+        delta,
+        comment,
+        params,
+    })
+}
+
+impl HeaderValue for RetryAfter {
+    fn parse_in(src: &ByteStr, s: &str) -> Result<RetryAfter, ParseError> {
+        retry_after_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::Cursor;
+use crate::error::ParseError;
 use crate::params::Params;
 use crate::text::ByteStr;
 
@@ -36,23 +37,28 @@ impl SessionExpires {
     }
 }
 
+/// Parses one SessionExpires value; the error says what is wrong.
+fn session_expires_text(src: &ByteStr, s: &str) -> Result<SessionExpires, &'static str> {
+    let mut c = Cursor::new(s);
+    let delta = c.skip_wsp().u32()?;
+    let mut params = Params::parse_header(src, c.rest())?;
+    let refresher = match params.value("refresher") {
+        None => None,
+        Some(r) if r.eq_ignore_ascii_case("uac") => Some(Refresher::Uac),
+        Some(r) if r.eq_ignore_ascii_case("uas") => Some(Refresher::Uas),
+        Some(_) => return Err("refresher is neither uac nor uas"),
+    };
+    params.remove("refresher");
+    Ok(SessionExpires {
+        delta,
+        refresher,
+        params,
+    })
+}
+
 impl HeaderValue for SessionExpires {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<SessionExpires, &'static str> {
-        let mut c = Cursor::new(s);
-        let delta = c.skip_wsp().u32()?;
-        let mut params = Params::parse_header(src, c.rest())?;
-        let refresher = match params.value("refresher") {
-            None => None,
-            Some(r) if r.eq_ignore_ascii_case("uac") => Some(Refresher::Uac),
-            Some(r) if r.eq_ignore_ascii_case("uas") => Some(Refresher::Uas),
-            Some(_) => return Err("refresher is neither uac nor uas"),
-        };
-        params.remove("refresher");
-        Ok(SessionExpires {
-            delta,
-            refresher,
-            params,
-        })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<SessionExpires, ParseError> {
+        session_expires_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

@@ -1,5 +1,6 @@
 //! The Via header (RFC 3261 20.42, RFC 3581 rport).
 
+use crate::error::ParseError;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -169,56 +170,61 @@ impl Via {
     }
 }
 
+/// Parses one Via value; the error says what is wrong.
+fn via_text(src: &ByteStr, s: &str) -> Result<Via, &'static str> {
+    let mut c = Cursor::new(s);
+    let name = c.token();
+    c.skip_wsp();
+    if name.is_empty() || !c.eat(b'/') {
+        return Err("expected protocol name and '/'");
+    }
+    let version = c.skip_wsp().token();
+    c.skip_wsp();
+    if version.is_empty() || !c.eat(b'/') {
+        return Err("expected protocol version and '/'");
+    }
+    let transport = c.skip_wsp().token();
+    if transport.is_empty() || !c.skip_wsp_some() {
+        return Err("expected transport and white space before sent-by");
+    }
+    let start = c.pos;
+    if c.peek() == Some(b'[') {
+        c.take_while(|b| b != b']');
+        if !c.eat(b']') {
+            return Err("IPv6 reference without ']'");
+        }
+    } else {
+        c.take_while(|b| b != b':' && b != b';' && !is_wsp(b));
+    }
+    let host_text = &s[start..c.pos];
+    c.skip_wsp();
+    let port = if c.eat(b':') {
+        c.skip_wsp();
+        let digits = c.take_while(|b| b.is_ascii_digit());
+        Some(
+            digits
+                .parse::<u16>()
+                .map_err(|_| "sent-by port is not a number below 65536")?,
+        )
+    } else {
+        None
+    };
+    let (host_only, _) = split_host_port(host_text).map_err(|e| e.what())?;
+    let host = Host::parse(src, host_only).map_err(|e| e.what())?;
+    let params = Params::parse_header(src, c.rest())?;
+    Ok(Via {
+        protocol_name: src.slice_ref(name),
+        protocol_version: src.slice_ref(version),
+        transport: Transport::parse(src, transport),
+        host,
+        port,
+        params,
+    })
+}
+
 impl HeaderValue for Via {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<Via, &'static str> {
-        let mut c = Cursor::new(s);
-        let name = c.token();
-        c.skip_wsp();
-        if name.is_empty() || !c.eat(b'/') {
-            return Err("expected protocol name and '/'");
-        }
-        let version = c.skip_wsp().token();
-        c.skip_wsp();
-        if version.is_empty() || !c.eat(b'/') {
-            return Err("expected protocol version and '/'");
-        }
-        let transport = c.skip_wsp().token();
-        if transport.is_empty() || !c.skip_wsp_some() {
-            return Err("expected transport and white space before sent-by");
-        }
-        let start = c.pos;
-        if c.peek() == Some(b'[') {
-            c.take_while(|b| b != b']');
-            if !c.eat(b']') {
-                return Err("IPv6 reference without ']'");
-            }
-        } else {
-            c.take_while(|b| b != b':' && b != b';' && !is_wsp(b));
-        }
-        let host_text = &s[start..c.pos];
-        c.skip_wsp();
-        let port = if c.eat(b':') {
-            c.skip_wsp();
-            let digits = c.take_while(|b| b.is_ascii_digit());
-            Some(
-                digits
-                    .parse::<u16>()
-                    .map_err(|_| "sent-by port is not a number below 65536")?,
-            )
-        } else {
-            None
-        };
-        let (host_only, _) = split_host_port(host_text).map_err(|e| e.what())?;
-        let host = Host::parse(src, host_only).map_err(|e| e.what())?;
-        let params = Params::parse_header(src, c.rest())?;
-        Ok(Via {
-            protocol_name: src.slice_ref(name),
-            protocol_version: src.slice_ref(version),
-            transport: Transport::parse(src, transport),
-            host,
-            port,
-            params,
-        })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<Via, ParseError> {
+        via_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

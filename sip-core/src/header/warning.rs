@@ -2,6 +2,7 @@
 
 use super::HeaderValue;
 use super::cursor::Cursor;
+use crate::error::ParseError;
 use crate::text::ByteStr;
 use crate::text::chars::is_wsp;
 use crate::text::escape::{quote_into, quoted_string_end, unquote};
@@ -17,37 +18,42 @@ pub struct Warning {
     pub text: ByteStr,
 }
 
+/// Parses one Warning value; the error says what is wrong.
+fn warning_text(src: &ByteStr, s: &str) -> Result<Warning, &'static str> {
+    let mut c = Cursor::new(s);
+    let code = c.skip_wsp().take_while(|b| b.is_ascii_digit());
+    if code.len() != 3 {
+        return Err("warning code is not three digits");
+    }
+    let code = code
+        .parse::<u16>()
+        .map_err(|_| "warning code is not three digits")?;
+    if !c.skip_wsp_some() {
+        return Err("expected white space after the code");
+    }
+    let agent = c.take_while(|b| !is_wsp(b));
+    if agent.is_empty() || !c.skip_wsp_some() {
+        return Err("expected warn-agent and white space");
+    }
+    let rest = c.rest();
+    let end = quoted_string_end(rest).ok_or("warn-text is not a quoted string")?;
+    if !rest[end..].trim().is_empty() {
+        return Err("unexpected text after warn-text");
+    }
+    let text = match unquote(&rest[..end]) {
+        std::borrow::Cow::Borrowed(t) => src.slice_ref(t),
+        std::borrow::Cow::Owned(t) => ByteStr::from(t),
+    };
+    Ok(Warning {
+        code,
+        agent: src.slice_ref(agent),
+        text,
+    })
+}
+
 impl HeaderValue for Warning {
-    fn parse_in(src: &ByteStr, s: &str) -> Result<Warning, &'static str> {
-        let mut c = Cursor::new(s);
-        let code = c.skip_wsp().take_while(|b| b.is_ascii_digit());
-        if code.len() != 3 {
-            return Err("warning code is not three digits");
-        }
-        let code = code
-            .parse::<u16>()
-            .map_err(|_| "warning code is not three digits")?;
-        if !c.skip_wsp_some() {
-            return Err("expected white space after the code");
-        }
-        let agent = c.take_while(|b| !is_wsp(b));
-        if agent.is_empty() || !c.skip_wsp_some() {
-            return Err("expected warn-agent and white space");
-        }
-        let rest = c.rest();
-        let end = quoted_string_end(rest).ok_or("warn-text is not a quoted string")?;
-        if !rest[end..].trim().is_empty() {
-            return Err("unexpected text after warn-text");
-        }
-        let text = match unquote(&rest[..end]) {
-            std::borrow::Cow::Borrowed(t) => src.slice_ref(t),
-            std::borrow::Cow::Owned(t) => ByteStr::from(t),
-        };
-        Ok(Warning {
-            code,
-            agent: src.slice_ref(agent),
-            text,
-        })
+    fn parse_in(src: &ByteStr, s: &str) -> Result<Warning, ParseError> {
+        warning_text(src, s).map_err(ParseError::Value)
     }
 
     fn write(&self, out: &mut String) {

@@ -60,12 +60,7 @@ pub fn validate_request(req: &Request, policy: &UaPolicy) -> Result<(), Rejectio
     let max_forwards = h.max_forwards().map_err(bad)?;
     for contact in h.contacts().map_err(bad)? {
         if let Some(addr) = contact.addr() {
-            addr.expires().map_err(|what| {
-                bad(ParseError::Header {
-                    name: HeaderName::Contact,
-                    what,
-                })
-            })?;
+            addr.expires().map_err(bad)?;
         }
     }
     h.routes().map_err(bad)?;
