@@ -7,8 +7,11 @@ use bytes::Bytes;
 use codecs::{Decoder, PACKET_SAMPLES};
 
 use crate::jitter::{
-    JitterBuffer, JitterConfig, JitterStats, Playout, compress_two_frames, is_quiet,
+    FramePayload, JitterBuffer, JitterConfig, JitterStats, Playout, compress_two_frames, is_quiet,
 };
+
+/// Samples in one 10 ms piece of a frame.
+const HALF_SAMPLES: usize = PACKET_SAMPLES / 2;
 
 /// What an inbound frame holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +77,16 @@ impl InboundAudio {
         self.buffer.push(now, timestamp, payload, comfort_noise);
     }
 
+    /// Files the consecutive 10 ms pieces of one packet.
+    pub fn push_pieces(
+        &mut self,
+        now: Instant,
+        timestamp: u32,
+        pieces: impl IntoIterator<Item = Bytes>,
+    ) {
+        self.buffer.push_pieces(now, timestamp, pieces);
+    }
+
     /// Forgets the stream timeline (a new remote source).
     pub fn reset(&mut self) {
         self.buffer.reset();
@@ -101,7 +114,8 @@ impl InboundAudio {
                 payload,
                 comfort_noise: true,
             } => {
-                self.comfort_noise = Some(payload.first().copied().unwrap_or(127) & 0x7f);
+                let level = payload.first_bytes().and_then(|b| b.first().copied());
+                self.comfort_noise = Some(level.unwrap_or(127) & 0x7f);
                 self.fill_comfort_noise(&mut frame);
             }
             Playout::Frame { payload, .. } => {
@@ -137,13 +151,37 @@ impl InboundAudio {
         frame
     }
 
-    fn decode_into(&mut self, payload: &[u8], at: usize) -> bool {
-        let out = &mut self.scratch[at..at + PACKET_SAMPLES];
+    /// Decodes a frame into `scratch[at..at + 160]`; a missing or
+    /// undecodable 10 ms piece is concealed. False when nothing decoded.
+    fn decode_into(&mut self, payload: &FramePayload, at: usize) -> bool {
+        match payload {
+            FramePayload::Whole(bytes) => self.decode_span(bytes, at, PACKET_SAMPLES),
+            FramePayload::Split(pieces) => {
+                let mut decoded = false;
+                for (k, piece) in pieces.iter().enumerate() {
+                    let start = at + k * HALF_SAMPLES;
+                    let ok = piece
+                        .as_ref()
+                        .is_some_and(|bytes| self.decode_span(bytes, start, HALF_SAMPLES));
+                    if !ok {
+                        let out = &mut self.scratch[start..start + HALF_SAMPLES];
+                        let filled = self.decoder.conceal(out).min(HALF_SAMPLES);
+                        out[filled..].fill(0);
+                    }
+                    decoded |= ok;
+                }
+                decoded
+            }
+        }
+    }
+
+    fn decode_span(&mut self, payload: &[u8], at: usize, len: usize) -> bool {
+        let out = &mut self.scratch[at..at + len];
         match self.decoder.decode(payload, out) {
-            Ok(n) if n == PACKET_SAMPLES => true,
+            Ok(n) if n == len => true,
             Ok(n) => {
-                // A short payload: the rest of the frame is concealed.
-                let rest = &mut out[n.min(PACKET_SAMPLES)..];
+                // A short payload: the rest of the span is concealed.
+                let rest = &mut out[n.min(len)..];
                 let filled = self.decoder.conceal(rest).min(rest.len());
                 rest[filled..].fill(0);
                 true

@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use media::jitter::{JitterBuffer, JitterConfig, Playout};
+use media::jitter::{FramePayload, JitterBuffer, JitterConfig, Playout};
 
 struct Scenario {
     name: &'static str,
@@ -251,8 +251,9 @@ fn repeat_suffix(s: &str) -> (usize, &str) {
     }
 }
 
-fn frame_number(payload: &Bytes) -> u32 {
-    u32::from_be_bytes(payload[..4].try_into().expect("4-byte test payload"))
+fn frame_number(payload: &FramePayload) -> u32 {
+    let bytes = payload.first_bytes().expect("whole frames only");
+    u32::from_be_bytes(bytes[..4].try_into().expect("4-byte test payload"))
 }
 
 fn check(scenario: &Scenario) -> Result<String, String> {

@@ -21,7 +21,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use media::jitter::{JitterBuffer, JitterConfig, Playout};
+use media::jitter::{FramePayload, JitterBuffer, JitterConfig, Playout};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
@@ -198,8 +198,9 @@ fn simulate(trace: Trace) -> Report {
     }
 }
 
-fn frame_of(payload: &Bytes) -> u64 {
-    u64::from_be_bytes(payload[..8].try_into().expect("8-byte test payload"))
+fn frame_of(payload: &FramePayload) -> u64 {
+    let bytes = payload.first_bytes().expect("whole frames only");
+    u64::from_be_bytes(bytes[..8].try_into().expect("8-byte test payload"))
 }
 
 fn check(trace: Trace, report: &Report) -> Vec<String> {

@@ -574,3 +574,75 @@ fn call_quality_reflects_loss() {
         .expect("peer reported");
     assert!(remote < 20.0, "{remote}");
 }
+
+#[test]
+fn packets_of_10_to_60_ms_play_continuously() {
+    let cases = [
+        (Codec::Pcmu, 10),
+        (Codec::Pcmu, 30),
+        (Codec::Pcmu, 60),
+        (Codec::Pcma, 50),
+        (Codec::G729, 10),
+        (Codec::G729, 30),
+        (Codec::G729, 40),
+        (Codec::Gsm, 40),
+    ];
+    for (codec, ptime_ms) in cases {
+        let link = Link {
+            delay: Duration::from_millis(30),
+            jitter: Duration::from_millis(15),
+            loss: 0.0,
+        };
+        let ptime = Duration::from_millis(ptime_ms);
+        let mut pair = Pair::with(codec, link, 11, |c| c.ptime = ptime);
+        pair.peers[0]
+            .session
+            .queue_outbound(&tone(8000, 3000, 440.0), 8000)
+            .unwrap();
+        pair.run_for(Duration::from_millis(600));
+        let before = pair.peers[1].session.stats().jitter_buffer;
+        let steady_from = pair.peers[1].frames.len();
+        pair.run_for(Duration::from_millis(2200));
+        let after = pair.peers[1].session.stats().jitter_buffer;
+        let label = format!("{codec} at {ptime_ms} ms");
+
+        // The sender packs ptime of audio per packet, one packet per ptime.
+        let audio: Vec<_> = pair.peers[0]
+            .sent_rtp
+            .iter()
+            .filter(|(_, p)| p.payload_type() == codec.payload_type())
+            .collect();
+        let samples = ptime_ms as usize * 8;
+        let bytes = samples / codec.frame_samples() * codec.frame_bytes();
+        for pair_of in audio.windows(2) {
+            let ((t0, p0), (t1, p1)) = (pair_of[0], pair_of[1]);
+            assert_eq!(p0.payload_bytes().len(), bytes, "{label}");
+            assert_eq!(*t1 - *t0, ptime, "{label}");
+            assert_eq!(
+                p1.timestamp().wrapping_sub(p0.timestamp()),
+                samples as u32,
+                "{label}"
+            );
+        }
+
+        // The receiver (20 ms frames) plays the tone without a gap.
+        let steady = &pair.peers[1].frames[steady_from..];
+        assert_eq!(steady.len(), 110, "{label}");
+        for (at, frame) in steady {
+            assert!(
+                matches!(frame.kind, FrameKind::Audio | FrameKind::Compressed),
+                "{label}: {:?} at {:?}",
+                frame.kind,
+                *at - pair.start
+            );
+            for half in frame.samples.chunks(80) {
+                let e = half.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / 80.0;
+                assert!(e > 1.0e6, "{label}: quiet 10 ms at {:?}", *at - pair.start);
+            }
+        }
+        assert_eq!(after.concealed_samples, before.concealed_samples, "{label}");
+        assert_eq!(after.frames_duplicated, 0, "{label}");
+        assert_eq!(after.frames_late, 0, "{label}");
+        assert!(after.frames_played > before.frames_played + 100, "{label}");
+    }
+}

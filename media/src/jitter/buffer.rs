@@ -16,13 +16,49 @@ const SHRINK_HYSTERESIS_US: i64 = 2_000;
 /// Two jump candidates whose offsets agree within this are one jump.
 const JUMP_AGREEMENT_US: i64 = 100_000;
 
+/// The codec payload of one 20 ms frame as the buffer holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FramePayload {
+    /// One payload covering the whole 20 ms.
+    Whole(Bytes),
+    /// Two 10 ms pieces in playout order (from packets of 10, 30 or 50 ms);
+    /// a piece that was lost or came too late is `None` and is concealed.
+    Split([Option<Bytes>; 2]),
+}
+
+impl FramePayload {
+    /// Whether every part of the frame is there.
+    pub fn is_complete(&self) -> bool {
+        match self {
+            FramePayload::Whole(_) => true,
+            FramePayload::Split(pieces) => pieces.iter().all(Option::is_some),
+        }
+    }
+
+    /// The bytes of the frame's first part, if it is there.
+    pub fn first_bytes(&self) -> Option<&Bytes> {
+        match self {
+            FramePayload::Whole(payload) => Some(payload),
+            FramePayload::Split([first, _]) => first.as_ref(),
+        }
+    }
+
+    /// Which halves are present, as bits (1: first, 2: second).
+    fn present(&self) -> u8 {
+        match self {
+            FramePayload::Whole(_) => 0b11,
+            FramePayload::Split([a, b]) => u8::from(a.is_some()) | (u8::from(b.is_some()) << 1),
+        }
+    }
+}
+
 /// What to play for one 20 ms tick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Playout {
-    /// The frame due now.
+    /// The frame due now (possibly with a missing 10 ms piece to conceal).
     Frame {
         /// The codec payload of one 20 ms frame.
-        payload: Bytes,
+        payload: FramePayload,
         /// The frame is an RFC 3389 comfort-noise payload.
         comfort_noise: bool,
     },
@@ -30,9 +66,9 @@ pub enum Playout {
     /// shrinking the delay by a frame.
     Compress {
         /// The frame due now.
-        first: Bytes,
+        first: FramePayload,
         /// The frame after it.
-        second: Bytes,
+        second: FramePayload,
     },
     /// No frame is available: play concealment (loss, lateness or expansion).
     Conceal,
@@ -47,10 +83,11 @@ enum SlotState {
     #[default]
     Empty,
     Ready {
-        payload: Bytes,
+        payload: FramePayload,
         comfort_noise: bool,
     },
-    Played,
+    /// Played; the bits say which halves were there (see `FramePayload::present`).
+    Played(u8),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,6 +106,27 @@ struct Timeline {
     cursor: i64,
     /// Whether playout has started (the initial delay has been built up).
     playing: bool,
+}
+
+impl Timeline {
+    /// A timeline whose media time zero is `origin`.
+    fn starting_at(origin: u32) -> Timeline {
+        Timeline {
+            origin,
+            highest: 0,
+            cursor: 0,
+            playing: false,
+        }
+    }
+}
+
+/// What became of a frame or piece offered to the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filed {
+    Accepted,
+    Late,
+    Duplicate,
+    Discarded,
 }
 
 /// An adaptive jitter buffer for one RTP stream of 20 ms frames.
@@ -183,13 +241,66 @@ impl JitterBuffer {
 
     /// Files one 20 ms frame that arrived at `now` with RTP `timestamp`.
     pub fn push(&mut self, now: Instant, timestamp: u32, payload: Bytes, comfort_noise: bool) {
+        let Some(ext) = self.admit(now, timestamp) else {
+            return;
+        };
+        let unit = (ext + self.frame_ticks / 2).div_euclid(self.frame_ticks);
+        let outcome = self.file(unit, None, payload, comfort_noise);
+        self.count(outcome);
+    }
+
+    /// Files the consecutive 10 ms pieces of one packet that arrived at
+    /// `now`, the first with RTP `timestamp` (packets of 10, 30 or 50 ms).
+    /// Two pieces make one 20 ms frame; the packet counts once in the
+    /// statistics.
+    pub fn push_pieces(
+        &mut self,
+        now: Instant,
+        timestamp: u32,
+        pieces: impl IntoIterator<Item = Bytes>,
+    ) {
+        let Some(ext) = self.admit(now, timestamp) else {
+            return;
+        };
+        let half = self.frame_ticks / 2;
+        let mut outcome = None;
+        for (k, piece) in pieces.into_iter().enumerate() {
+            let position = (ext + k as i64 * half + half / 2).div_euclid(half);
+            let filed = self.file(
+                position.div_euclid(2),
+                Some(position.rem_euclid(2) as usize),
+                piece,
+                false,
+            );
+            outcome = match (outcome, filed) {
+                (Some(Filed::Accepted), _) | (_, Filed::Accepted) => Some(Filed::Accepted),
+                (Some(first), _) => Some(first),
+                (None, filed) => Some(filed),
+            };
+        }
+        if let Some(outcome) = outcome {
+            self.count(outcome);
+        }
+    }
+
+    fn count(&mut self, outcome: Filed) {
+        match outcome {
+            Filed::Accepted => {}
+            Filed::Late => self.stats.frames_late += 1,
+            Filed::Duplicate => self.stats.frames_duplicated += 1,
+            Filed::Discarded => self.stats.frames_discarded += 1,
+        }
+    }
+
+    /// Places a packet starting at `timestamp` on the timeline: follows
+    /// timestamp jumps and records the arrival in the delay estimate.
+    /// Returns its extended timestamp, or `None` when it was dropped (and
+    /// counted) as a jump candidate.
+    fn admit(&mut self, now: Instant, timestamp: u32) -> Option<i64> {
         let now_us = self.micros(now);
-        let mut timeline = *self.timeline.get_or_insert(Timeline {
-            origin: timestamp,
-            highest: 0,
-            cursor: 0,
-            playing: false,
-        });
+        let mut timeline = *self
+            .timeline
+            .get_or_insert(Timeline::starting_at(timestamp));
         let raw_highest = timeline.origin.wrapping_add(timeline.highest as u32);
         let mut ext = timeline.highest + i64::from(timestamp.wrapping_sub(raw_highest) as i32);
         let mut offset = now_us - self.media_us(ext);
@@ -204,12 +315,7 @@ impl JitterBuffer {
                         self.flush();
                         self.estimator.reset_reference();
                         self.stats.resyncs += 1;
-                        timeline = Timeline {
-                            origin: timestamp,
-                            highest: 0,
-                            cursor: 0,
-                            playing: false,
-                        };
+                        timeline = Timeline::starting_at(timestamp);
                         ext = 0;
                         offset = now_us;
                         self.jump_candidate = None;
@@ -223,7 +329,7 @@ impl JitterBuffer {
                             self.stats.frames_discarded += 1;
                         }
                         self.timeline = Some(timeline);
-                        return;
+                        return None;
                     }
                 }
             } else {
@@ -232,34 +338,69 @@ impl JitterBuffer {
         }
         self.estimator.record(offset);
         timeline.highest = timeline.highest.max(ext);
-        let unit = (ext + self.frame_ticks / 2).div_euclid(self.frame_ticks);
+        self.timeline = Some(timeline);
+        Some(ext)
+    }
+
+    /// Files a whole frame (`half` is `None`) or one 10 ms half of frame
+    /// `unit`.
+    fn file(
+        &mut self,
+        unit: i64,
+        half: Option<usize>,
+        payload: Bytes,
+        comfort_noise: bool,
+    ) -> Filed {
+        let Some(mut timeline) = self.timeline else {
+            return Filed::Discarded;
+        };
         if !timeline.playing && unit < timeline.cursor && timeline.cursor - unit < 4 {
             // A reordered frame from before the first one, during prefetch.
             timeline.cursor = unit;
+            self.timeline = Some(timeline);
         }
-        self.timeline = Some(timeline);
+        let bits = half.map_or(0b11, |h| 1u8 << h);
         let capacity = self.slots.len() as i64;
         let index = self.slot_index(unit);
         let slot = &mut self.slots[index];
         if unit < timeline.cursor {
-            if slot.unit == unit && matches!(slot.state, SlotState::Played) {
-                self.stats.frames_duplicated += 1;
-            } else {
-                self.stats.frames_late += 1;
-            }
-            return;
+            return match slot.state {
+                SlotState::Played(present) if slot.unit == unit && present & bits == bits => {
+                    Filed::Duplicate
+                }
+                _ => Filed::Late,
+            };
         }
         if unit >= timeline.cursor + capacity {
+            return Filed::Discarded;
+        }
+        if let SlotState::Ready { payload: held, .. } = &mut slot.state {
+            if slot.unit == unit {
+                let free = match (held, half) {
+                    (FramePayload::Split(pieces), Some(h)) => {
+                        pieces.get_mut(h).filter(|piece| piece.is_none())
+                    }
+                    _ => None,
+                };
+                return match free {
+                    Some(piece) => {
+                        *piece = Some(payload);
+                        Filed::Accepted
+                    }
+                    None => Filed::Duplicate,
+                };
+            }
+            // A frame a ring length older that never played.
             self.stats.frames_discarded += 1;
-            return;
         }
-        if slot.unit == unit && matches!(slot.state, SlotState::Ready { .. }) {
-            self.stats.frames_duplicated += 1;
-            return;
-        }
-        if matches!(slot.state, SlotState::Ready { .. }) {
-            self.stats.frames_discarded += 1;
-        }
+        let payload = match half {
+            None => FramePayload::Whole(payload),
+            Some(h) => {
+                let mut pieces = [None, None];
+                pieces[h & 1] = Some(payload);
+                FramePayload::Split(pieces)
+            }
+        };
         *slot = Slot {
             unit,
             state: SlotState::Ready {
@@ -268,6 +409,7 @@ impl JitterBuffer {
             },
         };
         self.stats.frames_received += 1;
+        Filed::Accepted
     }
 
     fn max_target_us(&self) -> i64 {
@@ -285,13 +427,17 @@ impl JitterBuffer {
         estimate.clamp(min, max)
     }
 
-    fn take(&mut self, unit: i64) -> Option<(Bytes, bool)> {
+    fn take(&mut self, unit: i64) -> Option<(FramePayload, bool)> {
         let index = self.slot_index(unit);
         let slot = &mut self.slots[index];
         if slot.unit != unit {
             return None;
         }
-        match std::mem::replace(&mut slot.state, SlotState::Played) {
+        let present = match &slot.state {
+            SlotState::Ready { payload, .. } => payload.present(),
+            _ => 0,
+        };
+        match std::mem::replace(&mut slot.state, SlotState::Played(present)) {
             SlotState::Ready {
                 payload,
                 comfort_noise,
@@ -303,7 +449,15 @@ impl JitterBuffer {
         }
     }
 
+    /// Whether frame `unit` is there whole.
     fn is_ready(&self, unit: i64) -> bool {
+        let slot = &self.slots[self.slot_index(unit)];
+        slot.unit == unit
+            && matches!(&slot.state, SlotState::Ready { payload, .. } if payload.is_complete())
+    }
+
+    /// Whether any part of frame `unit` is there.
+    fn has_part(&self, unit: i64) -> bool {
         let slot = &self.slots[self.slot_index(unit)];
         slot.unit == unit && matches!(slot.state, SlotState::Ready { .. })
     }
@@ -324,7 +478,7 @@ impl JitterBuffer {
             if delay < target {
                 return Playout::Silence;
             }
-            if !self.is_ready(timeline.cursor) {
+            if !self.has_part(timeline.cursor) {
                 let Some(next) = self.skip_target(&timeline, delay, target) else {
                     return Playout::Silence;
                 };
@@ -335,13 +489,16 @@ impl JitterBuffer {
 
         let out = if self.is_ready(timeline.cursor) {
             self.play_ready(&mut timeline, delay, target)
-        } else if self.in_silence_period {
+        } else if self.in_silence_period && !self.has_part(timeline.cursor) {
             timeline.cursor += 1;
             Playout::Silence
         } else if delay < target {
             self.pops_above_target = 0;
             self.stats.expand_events += 1;
             self.conceal()
+        } else if self.has_part(timeline.cursor) {
+            // Half of the frame is lost or late: play the half that is here.
+            self.play_ready(&mut timeline, delay, target)
         } else if let Some(next) = self.skip_target(&timeline, delay, target) {
             let skipped = next - timeline.cursor;
             self.stats.frames_skipped += skipped as u64;
@@ -362,7 +519,7 @@ impl JitterBuffer {
     fn skip_target(&self, timeline: &Timeline, delay: i64, target: i64) -> Option<i64> {
         let reach = (delay - target) / self.frame_us;
         (timeline.cursor + 1..=timeline.cursor + reach.min(self.slots.len() as i64 - 1))
-            .find(|&unit| self.is_ready(unit))
+            .find(|&unit| self.has_part(unit))
     }
 
     fn play_ready(&mut self, timeline: &mut Timeline, delay: i64, target: i64) -> Playout {
@@ -378,7 +535,12 @@ impl JitterBuffer {
         };
         timeline.cursor += 1;
         self.stats.frames_played += 1;
+        let missing_halves = 2 - first.present().count_ones();
+        if missing_halves > 0 {
+            self.stats.concealed_samples += u64::from(missing_halves) * self.frame_ticks as u64 / 2;
+        }
         if self.pops_above_target >= self.config.shrink_after_pops.max(1)
+            && first.is_complete()
             && self.is_ready(cursor + 1)
         {
             if let Some((second, second_cn)) = self.take(cursor + 1) {
@@ -417,5 +579,63 @@ impl JitterBuffer {
         }
         self.stats.concealed_samples += self.frame_ticks as u64;
         Playout::Conceal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(k: u8) -> Bytes {
+        Bytes::from(vec![k; 80])
+    }
+
+    #[test]
+    fn ten_ms_pieces_pair_up_and_a_missing_half_is_concealed_alone() {
+        let start = Instant::now();
+        let mut jb = JitterBuffer::new(JitterConfig::default(), 8000);
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        // 10 ms packets 5 ms after they were sent; piece 3 is lost, piece 5
+        // comes before piece 4, and piece 2 comes twice.
+        let mut arrivals = vec![
+            (5, 0u8),
+            (15, 1),
+            (25, 2),
+            (52, 5),
+            (53, 4),
+            (65, 6),
+            (75, 7),
+        ];
+        arrivals.push((80, 2));
+        let mut played = Vec::new();
+        let mut next = arrivals.into_iter().peekable();
+        for tick in 0..20u64 {
+            while let Some((ms, k)) = next.next_if(|(ms, _)| *ms <= tick * 20) {
+                jb.push_pieces(at(ms), u32::from(k) * 80, [piece(k)]);
+            }
+            match jb.pop(at(tick * 20)) {
+                Playout::Frame { payload, .. } => played.push(payload),
+                Playout::Silence => assert!(played.is_empty(), "silence in the stream"),
+                other => panic!("{other:?} at tick {tick}"),
+            }
+            if played.len() == 4 {
+                break;
+            }
+        }
+        assert_eq!(jb.stats().frames_duplicated, 1);
+        assert_eq!(jb.stats().frames_received, 4);
+        let split =
+            |a: Option<u8>, b: Option<u8>| FramePayload::Split([a.map(piece), b.map(piece)]);
+        assert_eq!(
+            played,
+            vec![
+                split(Some(0), Some(1)),
+                split(Some(2), None),
+                split(Some(4), Some(5)),
+                split(Some(6), Some(7)),
+            ]
+        );
+        assert_eq!(jb.stats().concealed_samples, 80);
+        assert_eq!(jb.stats().frames_played, 4);
     }
 }

@@ -7,7 +7,7 @@ mod delay_estimator;
 mod stats;
 mod time_stretch;
 
-pub use buffer::{JitterBuffer, Playout};
+pub use buffer::{FramePayload, JitterBuffer, Playout};
 pub use config::JitterConfig;
 pub use delay_estimator::DelayEstimator;
 pub use stats::JitterStats;

@@ -123,14 +123,10 @@ impl PlayoutQueue {
         }));
     }
 
-    /// Takes the next 20 ms into `out` and appends the marks it completes
-    /// to `done`.
-    pub fn next_frame(
-        &mut self,
-        out: &mut [i16; PACKET_SAMPLES],
-        done: &mut Vec<MarkDone>,
-    ) -> OutboundFrame {
-        let take = self.samples.len().min(PACKET_SAMPLES);
+    /// Takes the next packet's worth of audio (`out.len()` samples) into
+    /// `out` and appends the marks it completes to `done`.
+    pub fn next_frame(&mut self, out: &mut [i16], done: &mut Vec<MarkDone>) -> OutboundFrame {
+        let take = self.samples.len().min(out.len());
         if take == 0 {
             self.talking = false;
             out.fill(0);

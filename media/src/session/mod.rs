@@ -19,7 +19,7 @@ use bytes::{Bytes, BytesMut};
 use codecs::{Decoder, Encoder, PACKET_SAMPLES};
 use rand_core::RngCore;
 
-pub use config::MediaConfig;
+pub use config::{MAX_PTIME_MS, MediaConfig};
 pub use latch::{FIRST_LATCH_RUN, RELATCH_RUN, RELATCH_SILENCE};
 pub use output::{MediaEvent, SocketKind, Transmit};
 
@@ -38,8 +38,10 @@ use crate::rtp::{RtpHeader, RtpPacket, SequenceVerdict};
 pub const TICK: Duration = Duration::from_millis(20);
 /// RTP payload type of RFC 3389 comfort noise.
 pub const PT_COMFORT_NOISE: u8 = 13;
-/// Ticks processed back to back after a stalled driver before the rest are skipped.
-const MAX_CATCH_UP_TICKS: u32 = 10;
+/// Media time processed back to back after a stalled driver before the rest is skipped.
+const MAX_CATCH_UP: Duration = Duration::from_millis(200);
+/// Samples in the longest packet sent.
+const MAX_PACKET_SAMPLES: usize = MAX_PTIME_MS as usize * 8;
 /// Bytes reserved at a time for outgoing datagrams.
 const ARENA_CHUNK: usize = 16 * 1024;
 
@@ -59,15 +61,21 @@ pub struct MediaSession {
     local_ssrc: u32,
     next_sequence: u16,
     timestamp_base: u32,
+    /// The send clock: samples of media time sent (or skipped) so far.
     media_ticks: u64,
+    /// The next 20 ms receive tick.
     next_tick: Instant,
+    /// When the next packet is sent.
+    next_send: Instant,
+    /// Samples per packet sent.
+    packet_samples: usize,
     ticks_skipped: u64,
     encoder: Box<dyn Encoder>,
     playout: PlayoutQueue,
     dtmf_tx: DtmfSender,
     marker_pending: bool,
-    pcm_out: [i16; PACKET_SAMPLES],
-    encoded: [u8; 4 * PACKET_SAMPLES],
+    pcm_out: [i16; MAX_PACKET_SAMPLES],
+    encoded: [u8; 2 * MAX_PACKET_SAMPLES],
     marks_done: Vec<MarkDone>,
     packets_sent: u64,
     octets_sent: u64,
@@ -145,10 +153,17 @@ impl MediaSession {
                 "payload types must be distinct and below 128",
             ));
         }
+        if !config.ptime_is_supported() {
+            return Err(MediaError::Config(
+                "ptime must be 10 to 60 ms in whole codec frames (GSM: 20, 40 or 60 ms)",
+            ));
+        }
         let mut session_rng = SessionRng::new(rng.next_u64());
         let codec = config.codec;
-        let unit_bytes = payload_bytes_per_tick(codec);
-        let bandwidth = ((unit_bytes + 40) * 8 * 50) as u32;
+        let packet_samples = (config.ptime.as_millis() as usize) * 8;
+        let packets_per_second = 8000 / packet_samples.max(1);
+        let packet_bytes = payload_bytes_per_tick(codec) * packet_samples / PACKET_SAMPLES;
+        let bandwidth = ((packet_bytes + 40) * 8 * packets_per_second) as u32;
         let rtcp = RtcpState::new(
             now,
             bandwidth,
@@ -165,13 +180,15 @@ impl MediaSession {
             timestamp_base: rng.next_u32(),
             media_ticks: 0,
             next_tick: now,
+            next_send: now,
+            packet_samples,
             ticks_skipped: 0,
             encoder,
             playout: PlayoutQueue::new(queue_limit),
             dtmf_tx: DtmfSender::new(codec.clock_rate()),
             marker_pending: true,
-            pcm_out: [0; PACKET_SAMPLES],
-            encoded: [0; 4 * PACKET_SAMPLES],
+            pcm_out: [0; MAX_PACKET_SAMPLES],
+            encoded: [0; 2 * MAX_PACKET_SAMPLES],
             marks_done: Vec::with_capacity(4),
             packets_sent: 0,
             octets_sent: 0,
@@ -314,21 +331,31 @@ impl MediaSession {
         }
     }
 
-    /// Splits a payload into 20 ms frames for the jitter buffer. A payload
-    /// that is not a whole number of 20 ms frames is filed whole (the
-    /// decoder judges it).
+    /// Files a payload in the jitter buffer: as 20 ms frames when it is
+    /// a whole number of them, otherwise (10, 30 or 50 ms packets) as 10 ms
+    /// pieces that the buffer pairs into frames. A payload of a codec with
+    /// 20 ms frames (GSM) that is not a whole number of frames is filed
+    /// whole and the decoder judges it.
     fn push_audio(&mut self, now: Instant, packet: &RtpPacket) {
-        let unit = payload_bytes_per_tick(self.config.codec);
+        let codec = self.config.codec;
+        let unit = payload_bytes_per_tick(codec);
         let payload = packet.payload();
+        let timestamp = packet.timestamp();
         let frames = payload.len() / unit;
-        if frames <= 1 || payload.len() % unit != 0 {
-            self.inbound.push(now, packet.timestamp(), payload, false);
-            return;
-        }
-        for k in 0..frames {
-            let ts = packet.timestamp().wrapping_add((k * PACKET_SAMPLES) as u32);
-            self.inbound
-                .push(now, ts, payload.slice(k * unit..(k + 1) * unit), false);
+        if payload.len() == unit {
+            self.inbound.push(now, timestamp, payload, false);
+        } else if payload.len() % unit == 0 && frames > 1 {
+            for k in 0..frames {
+                let ts = timestamp.wrapping_add((k * PACKET_SAMPLES) as u32);
+                self.inbound
+                    .push(now, ts, payload.slice(k * unit..(k + 1) * unit), false);
+            }
+        } else if let Some(piece) = payload_bytes_per_piece(codec) {
+            let pieces = (0..payload.len().div_ceil(piece))
+                .map(|k| payload.slice(k * piece..((k + 1) * piece).min(payload.len())));
+            self.inbound.push_pieces(now, timestamp, pieces);
+        } else {
+            self.inbound.push(now, timestamp, payload, false);
         }
     }
 
@@ -390,22 +417,8 @@ impl MediaSession {
         if self.closed {
             return;
         }
-        let mut processed = 0;
-        while self.next_tick <= now {
-            if processed == MAX_CATCH_UP_TICKS {
-                let behind = (now.saturating_duration_since(self.next_tick).as_micros()
-                    / TICK.as_micros()) as u32
-                    + 1;
-                self.next_tick += TICK * behind;
-                self.media_ticks += u64::from(behind) * PACKET_SAMPLES as u64;
-                self.ticks_skipped += u64::from(behind);
-                break;
-            }
-            let tick = self.next_tick;
-            self.tick(tick);
-            self.next_tick += TICK;
-            processed += 1;
-        }
+        self.run_receive_ticks(now);
+        self.run_send_ticks(now);
         if self.dtmf_tx.poll_timeout().is_some_and(|t| t <= now) {
             if let Some(packet) = self.dtmf_tx.poll(now, self.media_ticks) {
                 self.send_dtmf_packet(packet);
@@ -430,14 +443,52 @@ impl MediaSession {
         }
     }
 
-    fn tick(&mut self, at: Instant) {
+    /// Plays every 20 ms receive tick due by `now`.
+    fn run_receive_ticks(&mut self, now: Instant) {
+        let mut processed = Duration::ZERO;
+        while self.next_tick <= now {
+            if processed >= MAX_CATCH_UP {
+                let behind = periods_behind(now, self.next_tick, TICK);
+                self.next_tick += TICK * behind;
+                self.ticks_skipped += u64::from(behind);
+                break;
+            }
+            let at = self.next_tick;
+            self.receive_tick(at);
+            self.next_tick += TICK;
+            processed += TICK;
+        }
+    }
+
+    /// Sends every packet due by `now`, one per `ptime`.
+    fn run_send_ticks(&mut self, now: Instant) {
+        let ptime = self.config.ptime;
+        let mut processed = Duration::ZERO;
+        while self.next_send <= now {
+            if processed >= MAX_CATCH_UP {
+                let behind = periods_behind(now, self.next_send, ptime);
+                self.next_send += ptime * behind;
+                self.media_ticks += u64::from(behind) * self.packet_samples as u64;
+                self.ticks_skipped += u64::from(behind);
+                break;
+            }
+            let at = self.next_send;
+            self.send_tick(at);
+            self.next_send += ptime;
+            processed += ptime;
+        }
+    }
+
+    fn receive_tick(&mut self, at: Instant) {
         let frame = self.inbound.pop(at);
         if self.inbound_frames.len() >= self.config.max_inbound_frames.max(1) {
             self.inbound_frames.pop_front();
             self.inbound_dropped += 1;
         }
         self.inbound_frames.push_back(frame);
+    }
 
+    fn send_tick(&mut self, at: Instant) {
         if !self.dtmf_tx.is_sending() {
             let dtmf = if self.dtmf_tx.has_queued() {
                 self.dtmf_tx.poll(at, self.media_ticks)
@@ -447,10 +498,8 @@ impl MediaSession {
             if let Some(packet) = dtmf {
                 self.send_dtmf_packet(packet);
             } else {
-                match self
-                    .playout
-                    .next_frame(&mut self.pcm_out, &mut self.marks_done)
-                {
+                let out = &mut self.pcm_out[..self.packet_samples.min(MAX_PACKET_SAMPLES)];
+                match self.playout.next_frame(out, &mut self.marks_done) {
                     OutboundFrame::Audio { talk_spurt_start } => {
                         let marker = talk_spurt_start || self.marker_pending;
                         self.send_audio(marker);
@@ -460,17 +509,23 @@ impl MediaSession {
                 }
             }
         }
+        self.report_marks_done();
+        self.media_ticks += self.packet_samples as u64;
+    }
+
+    /// Turns the marks completed since the last call into events.
+    fn report_marks_done(&mut self) {
         for done in self.marks_done.drain(..) {
             self.events.push_back(MediaEvent::MarkDone {
                 name: done.name,
                 cleared: done.cleared,
             });
         }
-        self.media_ticks += PACKET_SAMPLES as u64;
     }
 
     fn send_audio(&mut self, marker: bool) {
-        let Ok(len) = self.encoder.encode(&self.pcm_out, &mut self.encoded) else {
+        let pcm = &self.pcm_out[..self.packet_samples.min(MAX_PACKET_SAMPLES)];
+        let Ok(len) = self.encoder.encode(pcm, &mut self.encoded) else {
             self.encode_errors += 1;
             return;
         };
@@ -533,7 +588,7 @@ impl MediaSession {
 
     fn send_report(&mut self, now: Instant, bye: bool) {
         let sender = self.sent_since_report.then(|| {
-            let until_tick = self.next_tick.saturating_duration_since(now);
+            let until_tick = self.next_send.saturating_duration_since(now);
             let ticks_ahead = until_tick.as_micros() as u64
                 * u64::from(self.config.codec.clock_rate())
                 / 1_000_000;
@@ -607,7 +662,10 @@ impl MediaSession {
         if self.closed {
             return None;
         }
-        let mut next = self.next_tick.min(self.rtcp.next_report);
+        let mut next = self
+            .next_tick
+            .min(self.next_send)
+            .min(self.rtcp.next_report);
         for t in [self.dtmf_tx.poll_timeout(), self.dtmf_rx.poll_timeout()]
             .into_iter()
             .flatten()
@@ -629,10 +687,8 @@ impl MediaSession {
     /// follows once that audio has been sent (at once if none is pending).
     pub fn mark(&mut self, name: impl Into<String>) {
         if let Some(done) = self.playout.mark(name.into()) {
-            self.events.push_back(MediaEvent::MarkDone {
-                name: done.name,
-                cleared: false,
-            });
+            self.marks_done.push(done);
+            self.report_marks_done();
         }
     }
 
@@ -640,12 +696,7 @@ impl MediaSession {
     /// silence) and completes every pending mark.
     pub fn clear(&mut self) {
         self.playout.clear(&mut self.marks_done);
-        for done in self.marks_done.drain(..) {
-            self.events.push_back(MediaEvent::MarkDone {
-                name: done.name,
-                cleared: done.cleared,
-            });
-        }
+        self.report_marks_done();
     }
 
     /// Queues a key press to send as RFC 4733 events (audio pauses while
@@ -719,6 +770,20 @@ impl MediaSession {
             mos: mos_from_r(r),
         }
     }
+}
+
+/// Whole `period`s from `next` up to and including `now`.
+fn periods_behind(now: Instant, next: Instant, period: Duration) -> u32 {
+    let behind = now.saturating_duration_since(next).as_micros() / period.as_micros().max(1);
+    u32::try_from(behind).unwrap_or(u32::MAX - 1) + 1
+}
+
+/// Payload bytes of 10 ms of `codec`, when its frames are that short
+/// (G.711: 80 one-byte frames; G.729: one 10-byte frame).
+fn payload_bytes_per_piece(codec: codecs::Codec) -> Option<usize> {
+    let samples = PACKET_SAMPLES / 2;
+    let frame = codec.frame_samples();
+    (frame > 0 && samples % frame == 0).then(|| samples / frame * codec.frame_bytes())
 }
 
 /// Payload bytes of one 20 ms frame of `codec`.

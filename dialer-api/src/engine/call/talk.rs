@@ -48,6 +48,7 @@ fn media_session(negotiated: &NegotiatedMedia, no_audio: Duration) -> Result<Med
     config.payload_type = negotiated.codec.payload_type;
     config.dtmf_payload_type = negotiated.dtmf_payload_type;
     config.remote_rtcp = negotiated.remote_rtcp;
+    config.ptime = MediaConfig::ptime_for(codec, negotiated.ptime);
     config.inactivity_timeout = no_audio;
     config.ntp_at_start = ntp_now();
     let mut rng = ChaCha8Rng::from_rng(&mut rand::rng());
