@@ -376,7 +376,10 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
         .collect();
     assert_eq!(audio.len(), 75);
     assert!(
-        peer.sent_rtp[0].1.marker(),
+        peer.sent_rtp
+            .iter()
+            .find(|(_, p)| !is_silence_payload(p))
+            .is_some_and(|(_, p)| p.marker()),
         "talk spurt opens with the marker bit"
     );
     let marks: Vec<(Instant, String)> = peer
@@ -397,8 +400,9 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
             (audio[74], "and-a-half".to_owned())
         ]
     );
-    assert_eq!(audio[0], pair.start);
-    assert_eq!(audio[49], pair.start + TICK * 49);
+    // The talk spurt starts one tick after its audio was queued.
+    assert_eq!(audio[0], pair.start + TICK);
+    assert_eq!(audio[49], pair.start + TICK * 50);
 
     // Barge-in: clear 200 ms into 3 s of speech.
     let a = &mut pair.peers[0].session;
@@ -429,8 +433,11 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
         .session
         .queue_outbound(&tone(8000, 100, 300.0), 8000)
         .unwrap();
-    pair.run_for(Duration::from_millis(20));
-    let next = &pair.peers[0].sent_rtp.last().unwrap().1;
+    // Streaming audio (no mark after it yet) starts one tick later.
+    pair.run_for(Duration::from_millis(40));
+    let sent = &pair.peers[0].sent_rtp;
+    let (held, next) = (&sent[sent.len() - 2].1, &sent[sent.len() - 1].1);
+    assert!(is_silence_payload(held), "first tick held back");
     assert!(
         next.marker() && !is_silence_payload(next),
         "new talk spurt marked"

@@ -38,6 +38,8 @@ pub struct PlayoutQueue {
     sent_total: u64,
     marks: VecDeque<(u64, String)>,
     talking: bool,
+    /// The last tick held back a short queue (see `next_frame`).
+    held: bool,
 }
 
 impl PlayoutQueue {
@@ -52,6 +54,7 @@ impl PlayoutQueue {
             sent_total: 0,
             marks: VecDeque::new(),
             talking: false,
+            held: false,
         }
     }
 
@@ -113,6 +116,7 @@ impl PlayoutQueue {
         self.samples.clear();
         self.sent_total = self.queued_total;
         self.talking = false;
+        self.held = false;
         if let Some(r) = self.resampler.take() {
             // A fresh filter: no tail of the cleared audio leaks into the next.
             self.resampler = Resampler::new(r.from_hz(), 8000).ok();
@@ -125,14 +129,26 @@ impl PlayoutQueue {
 
     /// Takes the next packet's worth of audio (`out.len()` samples) into
     /// `out` and appends the marks it completes to `done`.
+    ///
+    /// Audio that arrives in real time in chunks of any size must not be
+    /// sent with holes: a talk spurt starts one tick after its first audio
+    /// was queued (then audio streamed in real time is always a frame
+    /// ahead), and a queue that runs short in mid-utterance is held back
+    /// for one tick, so the audio still streaming in fills the frame. A
+    /// short queue goes out zero-padded when a mark follows it (the
+    /// utterance is complete) or after one tick held back.
     pub fn next_frame(&mut self, out: &mut [i16], done: &mut Vec<MarkDone>) -> OutboundFrame {
-        let take = self.samples.len().min(out.len());
-        if take == 0 {
+        let short = self.samples.len() < out.len();
+        let hold = !self.held && (!self.talking || (short && !self.mark_at_end()));
+        if self.samples.is_empty() || hold {
+            self.held = !self.samples.is_empty();
             self.talking = false;
             out.fill(0);
             self.complete_marks(done);
             return OutboundFrame::Idle;
         }
+        self.held = false;
+        let take = self.samples.len().min(out.len());
         for (slot, sample) in out.iter_mut().zip(self.samples.drain(..take)) {
             *slot = sample;
         }
@@ -142,6 +158,14 @@ impl PlayoutQueue {
         self.talking = true;
         self.complete_marks(done);
         OutboundFrame::Audio { talk_spurt_start }
+    }
+
+    /// Whether a mark waits at the end of everything queued: the utterance
+    /// is complete, nothing more will fill a short frame.
+    fn mark_at_end(&self) -> bool {
+        self.marks
+            .back()
+            .is_some_and(|(at, _)| *at >= self.queued_total)
     }
 
     fn complete_marks(&mut self, done: &mut Vec<MarkDone>) {
@@ -173,6 +197,8 @@ mod tests {
         assert_eq!(q.mark("a".into()), None);
         q.push(&[2; 160], 8000).unwrap();
         assert_eq!(q.mark("b".into()), None);
+        // The talk spurt starts one tick after its audio was queued.
+        assert_eq!(q.next_frame(&mut out, &mut done), OutboundFrame::Idle);
         assert_eq!(
             q.next_frame(&mut out, &mut done),
             OutboundFrame::Audio {
@@ -210,6 +236,68 @@ mod tests {
     }
 
     #[test]
+    fn audio_streamed_in_real_time_chunks_plays_without_holes() {
+        for chunk_ms in [7usize, 13, 30] {
+            let mut q = PlayoutQueue::new(8000 * 60);
+            let mut done = Vec::new();
+            let mut out = [0; PACKET_SAMPLES];
+            // One second of audio that is never zero, sample k worth k % 97 + 1,
+            // streamed in chunks at their real time; a mark after the chunk
+            // that crosses 500 ms and one after the last.
+            let total = 8000;
+            let signal: Vec<i16> = (0..total).map(|k| (k % 97 + 1) as i16).collect();
+            let mut queued = 0;
+            let mut marks_at = Vec::new();
+            let mut sent: Vec<i16> = Vec::new();
+            let mut completions = Vec::new();
+            for ms in 0..1200 {
+                if ms % chunk_ms == 0 && queued < total {
+                    let end = (queued + chunk_ms * 8).min(total);
+                    q.push(&signal[queued..end], 8000).unwrap();
+                    let crossed_half = queued < total / 2 && end >= total / 2;
+                    queued = end;
+                    if crossed_half || end == total {
+                        let name = if end == total { "end" } else { "half" };
+                        assert_eq!(q.mark(name.into()), None);
+                        marks_at.push((name, end));
+                    }
+                }
+                if ms % 20 == 0 {
+                    if let OutboundFrame::Audio { .. } = q.next_frame(&mut out, &mut done) {
+                        sent.extend_from_slice(&out);
+                    }
+                    for m in done.drain(..) {
+                        completions.push((m.name, sent.len()));
+                    }
+                }
+            }
+            let first = sent.iter().position(|&s| s != 0).unwrap();
+            let last = sent.iter().rposition(|&s| s != 0).unwrap();
+            assert_eq!(first, 0, "{chunk_ms} ms chunks");
+            let hole = sent[..=last].iter().position(|&s| s == 0);
+            assert_eq!(
+                hole, None,
+                "{chunk_ms} ms chunks: a zero inside the utterance"
+            );
+            assert!(
+                sent[..=last] == signal[..],
+                "{chunk_ms} ms chunks: audio altered"
+            );
+            // Each mark completes with the frame that sends its last sample.
+            let expected: Vec<(String, usize)> = marks_at
+                .iter()
+                .map(|(name, at)| {
+                    (
+                        name.to_string(),
+                        at.div_ceil(PACKET_SAMPLES) * PACKET_SAMPLES,
+                    )
+                })
+                .collect();
+            assert_eq!(completions, expected, "{chunk_ms} ms chunks");
+        }
+    }
+
+    #[test]
     fn clear_drops_audio_and_returns_marks() {
         let mut q = PlayoutQueue::new(8000 * 60);
         let mut done = Vec::new();
@@ -228,6 +316,8 @@ mod tests {
         assert_eq!(q.next_frame(&mut out, &mut done), OutboundFrame::Idle);
         assert_eq!(out, [0; PACKET_SAMPLES]);
         q.push(&[5; 320], 16000).unwrap();
+        // Streaming audio without a mark after it starts one tick later.
+        assert_eq!(q.next_frame(&mut out, &mut done), OutboundFrame::Idle);
         assert!(matches!(
             q.next_frame(&mut out, &mut done),
             OutboundFrame::Audio {
