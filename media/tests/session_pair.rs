@@ -374,7 +374,8 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
         .filter(|(_, p)| !is_silence_payload(p))
         .map(|(t, _)| *t)
         .collect();
-    assert_eq!(audio.len(), 75);
+    // 1.5 s of audio and the resampler's last 4 ms (its group delay).
+    assert_eq!(audio.len(), 76);
     assert!(
         peer.sent_rtp
             .iter()
@@ -397,7 +398,7 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
         marks,
         vec![
             (audio[49], "one-second".to_owned()),
-            (audio[74], "and-a-half".to_owned())
+            (audio[75], "and-a-half".to_owned())
         ]
     );
     // The talk spurt starts one tick after its audio was queued.

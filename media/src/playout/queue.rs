@@ -6,6 +6,9 @@ use codecs::{PACKET_SAMPLES, Resampler};
 
 use crate::error::MediaError;
 
+/// Silence fed to the resampler to push its last samples out.
+const ZEROS: [i16; 64] = [0; 64];
+
 /// A mark that has completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkDone {
@@ -34,6 +37,9 @@ pub struct PlayoutQueue {
     limit: usize,
     resampler: Option<Resampler>,
     resampled: Vec<i16>,
+    /// Output samples of queued audio still inside the resampler's filter
+    /// (its group delay), not yet in `samples`.
+    tail: usize,
     queued_total: u64,
     sent_total: u64,
     marks: VecDeque<(u64, String)>,
@@ -50,6 +56,7 @@ impl PlayoutQueue {
             limit: limit_samples.max(PACKET_SAMPLES),
             resampler: None,
             resampled: Vec::with_capacity(PACKET_SAMPLES * 6),
+            tail: 0,
             queued_total: 0,
             sent_total: 0,
             marks: VecDeque::new(),
@@ -75,15 +82,22 @@ impl PlayoutQueue {
 
     /// Appends `pcm` sampled at `rate` Hz, resampling to 8 kHz.
     pub fn push(&mut self, pcm: &[i16], rate: u32) -> Result<(), MediaError> {
+        if self.resampler.as_ref().is_some_and(|r| r.from_hz() != rate) {
+            // The audio at the old rate ends before the new begins.
+            self.flush_tail();
+        }
         let input: &[i16] = if rate == 8000 {
             pcm
         } else {
-            if self.resampler.as_ref().is_none_or(|r| r.from_hz() != rate) {
+            if self.resampler.is_none() {
                 self.resampler = Some(Resampler::new(rate, 8000)?);
             }
             self.resampled.clear();
             if let Some(r) = self.resampler.as_mut() {
                 r.process(pcm, &mut self.resampled);
+                if !pcm.is_empty() {
+                    self.tail = r.group_delay().round() as usize;
+                }
             }
             &self.resampled
         };
@@ -97,17 +111,45 @@ impl PlayoutQueue {
         Ok(())
     }
 
-    /// Places a mark after everything queued so far. Returns it at once,
-    /// completed, when nothing queued before it is still unsent.
+    /// Places a mark after everything queued so far, including the
+    /// resampler's last samples. Returns it at once, completed, when
+    /// nothing queued before it is still unsent.
     pub fn mark(&mut self, name: String) -> Option<MarkDone> {
-        if self.queued_total <= self.sent_total && self.marks.is_empty() {
+        let at = self.queued_total + self.tail as u64;
+        if at <= self.sent_total && self.marks.is_empty() {
             return Some(MarkDone {
                 name,
                 cleared: false,
             });
         }
-        self.marks.push_back((self.queued_total, name));
+        self.marks.push_back((at, name));
         None
+    }
+
+    /// Pushes the resampler's last samples (its group delay) into the
+    /// queue by feeding it silence, and starts a fresh filter for the next
+    /// audio.
+    fn flush_tail(&mut self) {
+        let Some(r) = self.resampler.as_mut() else {
+            return;
+        };
+        if self.tail > 0 {
+            self.resampled.clear();
+            let mut rounds = 0;
+            while self.resampled.len() < self.tail && rounds < 1024 {
+                r.process(&ZEROS, &mut self.resampled);
+                rounds += 1;
+            }
+            let take = self.tail.min(self.resampled.len());
+            self.samples
+                .extend(self.resampled.iter().take(take).copied());
+            self.queued_total += take as u64;
+            for (at, _) in &mut self.marks {
+                *at = (*at).min(self.queued_total);
+            }
+            self.tail = 0;
+        }
+        self.resampler = Resampler::new(r.from_hz(), 8000).ok();
     }
 
     /// Drops all queued audio at once and completes every pending mark,
@@ -121,6 +163,7 @@ impl PlayoutQueue {
             // A fresh filter: no tail of the cleared audio leaks into the next.
             self.resampler = Resampler::new(r.from_hz(), 8000).ok();
         }
+        self.tail = 0;
         done.extend(self.marks.drain(..).map(|(_, name)| MarkDone {
             name,
             cleared: true,
@@ -138,10 +181,13 @@ impl PlayoutQueue {
     /// short queue goes out zero-padded when a mark follows it (the
     /// utterance is complete) or after one tick held back.
     pub fn next_frame(&mut self, out: &mut [i16], done: &mut Vec<MarkDone>) -> OutboundFrame {
+        if self.samples.len() < out.len() && self.tail > 0 && (self.held || self.mark_at_end()) {
+            self.flush_tail();
+        }
         let short = self.samples.len() < out.len();
         let hold = !self.held && (!self.talking || (short && !self.mark_at_end()));
         if self.samples.is_empty() || hold {
-            self.held = !self.samples.is_empty();
+            self.held = !self.samples.is_empty() || self.tail > 0;
             self.talking = false;
             out.fill(0);
             self.complete_marks(done);
@@ -165,7 +211,7 @@ impl PlayoutQueue {
     fn mark_at_end(&self) -> bool {
         self.marks
             .back()
-            .is_some_and(|(at, _)| *at >= self.queued_total)
+            .is_some_and(|(at, _)| *at >= self.queued_total + self.tail as u64)
     }
 
     fn complete_marks(&mut self, done: &mut Vec<MarkDone>) {
@@ -295,6 +341,42 @@ mod tests {
                 .collect();
             assert_eq!(completions, expected, "{chunk_ms} ms chunks");
         }
+    }
+
+    #[test]
+    fn a_mark_after_resampled_audio_waits_for_the_filter_tail() {
+        let mut q = PlayoutQueue::new(8000 * 60);
+        let mut done = Vec::new();
+        let mut out = [0; PACKET_SAMPLES];
+        let tone: Vec<i16> = (0..16_000)
+            .map(|k| (8000.0 * (k as f64 * 0.1).sin()) as i16)
+            .collect();
+        q.push(&tone, 16_000).unwrap();
+        let delay = Resampler::new(16_000, 8000).unwrap().group_delay() as usize;
+        assert!(delay > 0);
+        assert_eq!(q.mark("m".into()), None);
+        let mut sent = Vec::new();
+        for _ in 0..60 {
+            if let OutboundFrame::Audio { .. } = q.next_frame(&mut out, &mut done) {
+                sent.extend_from_slice(&out);
+            }
+            if !done.is_empty() {
+                break;
+            }
+        }
+        assert_eq!(done.len(), 1);
+        // The mark completes with the frame that holds the last of the
+        // 8000 + delay samples, and that tail is the tone, not silence.
+        assert_eq!(
+            sent.len(),
+            (8000 + delay).div_ceil(PACKET_SAMPLES) * PACKET_SAMPLES
+        );
+        let tail = &sent[8000..8000 + delay];
+        let rms = (tail.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / delay as f64).sqrt();
+        assert!(rms > 2000.0, "tail RMS {rms}");
+        // The next utterance starts with a fresh filter and its own tail.
+        q.push(&tone[..320], 16_000).unwrap();
+        assert_eq!(q.mark("n".into()), None);
     }
 
     #[test]
