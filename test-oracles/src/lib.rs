@@ -19,9 +19,30 @@ pub fn load(candidates: &[&str], package: &str) -> Option<Library> {
             Err(e) => last_error = e.to_string(),
         }
     }
-    let message = format!(
+    unavailable(&format!(
         "oracle {package} not available ({last_error}); install it with `apt-get install {package}`"
-    );
+    ))
+}
+
+/// Looks up the function `name` (NUL-terminated) in `library`, with the
+/// same policy as [`load`]: a panic under CI, a skip notice and `None`
+/// otherwise, when the library lacks it.
+///
+/// # Safety
+/// `T` must be the function-pointer type the library's header declares for `name`.
+pub unsafe fn function<T: Copy>(library: &Library, name: &[u8], package: &str) -> Option<T> {
+    // SAFETY: the caller guarantees that `T` matches the symbol's C type.
+    match unsafe { library.get::<T>(name) } {
+        Ok(symbol) => Some(*symbol),
+        Err(e) => unavailable(&format!(
+            "oracle {package} lacks the function {} ({e}); install a complete `{package}`",
+            String::from_utf8_lossy(name.strip_suffix(b"\0").unwrap_or(name))
+        )),
+    }
+}
+
+/// Panics when `CI` is set; otherwise prints the skip notice and returns `None`.
+fn unavailable<T>(message: &str) -> Option<T> {
     if std::env::var_os("CI").is_some() {
         panic!("{message}: required when CI is set");
     }
