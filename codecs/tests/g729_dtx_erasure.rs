@@ -115,15 +115,36 @@ fn erasure_patterns_stay_bounded_and_fade() {
         .chunks_exact(80)
         .map(|c| enc.encode_frame(c.try_into().unwrap()))
         .collect();
+    let clean_peak = {
+        let mut dec = G729Decoder::new();
+        bits.iter()
+            .flat_map(|f| dec.decode_frame(f))
+            .map(|v| f64::from(v).abs())
+            .fold(0.0, f64::max)
+    };
     for pattern in [1usize, 2, 3, 5, 10] {
         let mut dec = G729Decoder::new();
+        let mut loudest: f64 = 0.0;
         for (i, f) in bits.iter().enumerate() {
             let out = if i % pattern == 0 {
                 dec.conceal()
             } else {
                 dec.decode_frame(f)
             };
-            assert_eq!(out.len(), 80);
+            loudest = loudest.max(rms(&out));
+        }
+        println!(
+            "one frame lost in {pattern}: loudest 10 ms RMS {loudest:.0}, clean peak {clean_peak:.0}"
+        );
+        assert!(
+            loudest <= clean_peak,
+            "losing one frame in {pattern}: a 10 ms block of RMS {loudest:.0} is louder than the clean decode's peak {clean_peak:.0}"
+        );
+        if pattern == 1 {
+            assert!(
+                loudest < 1.0,
+                "a decoder that never got a frame made sound (RMS {loudest:.0})"
+            );
         }
     }
     let mut dec = G729Decoder::new();
@@ -140,11 +161,34 @@ fn erasure_patterns_stay_bounded_and_fade() {
     );
 }
 
+/// A SID frame longer than 2 bytes is read from its first 2 bytes, and one
+/// shorter than 2 bytes is a lost frame: from the same decoder state they
+/// give the same samples as the 2-byte frame and as `conceal`.
 #[test]
 fn sid_frames_of_odd_lengths_are_handled() {
+    let pcm = signals::sweep(8000);
+    let mut enc = G729Encoder::new();
     let mut dec = G729Decoder::new();
-    for sid in [&[][..], &[0xff][..], &[0xff, 0xff][..], &[1, 2, 3][..]] {
-        let out = dec.decode_sid(sid);
-        assert_eq!(out.len(), 80);
+    for c in pcm.chunks_exact(80) {
+        dec.decode_frame(&enc.encode_frame(c.try_into().unwrap()));
+    }
+    for state in [dec.clone(), G729Decoder::new()] {
+        for sid in [[0xff, 0xff], [1, 2], [0x12, 0x34]] {
+            let two = state.clone().decode_sid(&sid);
+            let three = state.clone().decode_sid(&[sid[0], sid[1], 3]);
+            assert_eq!(
+                two, three,
+                "SID {sid:02x?} read differently with a third byte"
+            );
+            assert!(rms(&two) > 0.0, "SID {sid:02x?} gave silence");
+        }
+        for short in [&[][..], &[0xff][..]] {
+            assert_eq!(
+                state.clone().decode_sid(short),
+                state.clone().conceal(),
+                "a {}-byte SID frame is not treated as a lost frame",
+                short.len()
+            );
+        }
     }
 }

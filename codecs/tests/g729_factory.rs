@@ -65,9 +65,32 @@ fn wrong_sizes_get_typed_errors() {
     ));
 }
 
+/// Concealment of any length writes every sample: two decoders in the same
+/// state, one buffer prefilled with each of two sentinels, give the same
+/// output, and it follows on from what was decoded (not silence).
 #[test]
 fn conceal_fills_any_length() {
-    let mut dec = decoder_for(Codec::G729).unwrap();
-    let mut out = [1i16; 200];
-    assert_eq!(dec.conceal(&mut out), 200);
+    let pcm = signals::sweep(1600);
+    let mut bits = [0u8; 200];
+    let mut enc = encoder_for(Codec::G729).unwrap();
+    assert_eq!(enc.encode(&pcm, &mut bits), Ok(200));
+    for len in [1, 79, 80, 81, 160, 200, 333] {
+        let mut outputs = Vec::new();
+        for sentinel in [i16::MIN, i16::MAX] {
+            let mut dec = decoder_for(Codec::G729).unwrap();
+            let mut decoded = [0i16; 1600];
+            assert_eq!(dec.decode(&bits, &mut decoded), Ok(1600));
+            let mut out = vec![sentinel; len];
+            assert_eq!(dec.conceal(&mut out), len);
+            outputs.push(out);
+        }
+        assert_eq!(
+            outputs[0], outputs[1],
+            "conceal({len}) left samples unwritten"
+        );
+        assert!(
+            outputs[0].iter().any(|&v| v != 0),
+            "conceal({len}) after a sweep gave silence"
+        );
+    }
 }
