@@ -40,15 +40,16 @@ impl Libgsm {
     /// Loads libgsm, following the oracle policy of [`crate::load`]: `None`
     /// with a skip notice outside CI, a panic under CI, when it is missing.
     pub fn load() -> Option<Libgsm> {
-        let library = crate::load(&["libgsm.so.1", "libgsm.so"], "libgsm1-dev")?;
+        const PACKAGE: &str = "libgsm1-dev";
+        let library = crate::load(&["libgsm.so.1", "libgsm.so"], PACKAGE)?;
         // SAFETY: these are libgsm's documented entry points and the types
         // match its header `gsm.h` (gsm is an opaque pointer, gsm_signal a
         // short, gsm_byte an unsigned char).
         let api = unsafe {
-            let create = *library.get::<Create>(b"gsm_create\0").ok()?;
-            let destroy = *library.get::<Destroy>(b"gsm_destroy\0").ok()?;
-            let encode = *library.get::<Encode>(b"gsm_encode\0").ok()?;
-            let decode = *library.get::<Decode>(b"gsm_decode\0").ok()?;
+            let create = crate::function::<Create>(&library, b"gsm_create\0", PACKAGE)?;
+            let destroy = crate::function::<Destroy>(&library, b"gsm_destroy\0", PACKAGE)?;
+            let encode = crate::function::<Encode>(&library, b"gsm_encode\0", PACKAGE)?;
+            let decode = crate::function::<Decode>(&library, b"gsm_decode\0", PACKAGE)?;
             Api {
                 create,
                 destroy,
