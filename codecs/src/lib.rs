@@ -3,6 +3,7 @@
 
 mod codec;
 mod error;
+mod fixed_point;
 pub mod g729;
 
 pub use codec::{Codec, Decoder, Encoder, PACKET_SAMPLES};

@@ -2,11 +2,11 @@
 
 use super::lar::{self, SEGMENTS};
 use super::long_term::{self, HISTORY, Residual, SUBFRAME, Synthesis};
-use super::ops::{add, mult_r};
 use super::pack::{FRAME_BYTES, unpack};
 use super::short_term::SynthesisFilter;
 use super::{FRAME_SAMPLES, rpe};
 use crate::CodecError;
+use crate::fixed_point::{add, mult_r};
 
 /// A GSM 06.10 full-rate decoder for one stream; its filter state carries
 /// from frame to frame.

@@ -2,8 +2,8 @@
 //! of the frame (GSM 06.10 section 4.2.8, 4.2.9 and 4.3.3), shared by the
 //! encoder and the decoder.
 
-use super::ops::{abs, add, mult_r};
 use super::tables::{LAR_B, LAR_INVA, LAR_MIC};
+use crate::fixed_point::{abs_s, add, mult_r};
 
 /// The four stretches of a frame with their own interpolated coefficients:
 /// samples 0..13, 13..27, 27..40 and 40..160.
@@ -42,7 +42,7 @@ pub(crate) fn reflection_per_segment(previous: &[i16; 8], current: &[i16; 8]) ->
 
 /// 4.2.9.2: one interpolated LAR to a reflection coefficient.
 fn to_reflection(larp: i16) -> i16 {
-    let a = abs(larp);
+    let a = abs_s(larp);
     let r = if a < 11059 {
         a << 1
     } else if a < 20070 {

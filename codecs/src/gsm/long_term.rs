@@ -5,8 +5,9 @@
 //! history followed by the current frame's 160, so sub-frame `j` reads
 //! its past at `HISTORY + 40 j - lag ..` without shifting anything.
 
-use super::ops::{abs, add, mult, mult_r, norm_positive};
+use super::ops::norm_positive;
 use super::tables::{LTP_DLB, LTP_QLB};
+use crate::fixed_point::{abs_s, add, mult, mult_r};
 
 /// Samples of past residual the predictor can reach (the largest lag).
 pub(crate) const HISTORY: usize = 120;
@@ -40,7 +41,7 @@ fn dot(a: &[i16; SUBFRAME], b: &[i16; SUBFRAME]) -> i32 {
 /// 4.2.11: the lag `Nc` and gain index `bc` for sub-frame `d`, whose past
 /// residual ends at `dp[base - 1]`.
 pub(crate) fn parameters(d: &[i16; SUBFRAME], dp: &Residual, base: usize) -> (u8, u8) {
-    let dmax = d.iter().map(|&x| abs(x)).max().unwrap_or(0);
+    let dmax = d.iter().map(|&x| abs_s(x)).max().unwrap_or(0);
     let scal = if dmax == 0 {
         0
     } else {

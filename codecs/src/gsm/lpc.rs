@@ -3,8 +3,9 @@
 //! quantisation.
 
 use super::FRAME_SAMPLES;
-use super::ops::{abs, add, div, mult, mult_r, norm_positive, sub};
+use super::ops::{div, norm_positive};
 use super::tables::{LAR_A, LAR_B, LAR_MAC, LAR_MIC};
+use crate::fixed_point::{abs_s, add, mult, mult_r, sub};
 
 /// Analyses `s` and returns the coded log-area ratios `LARc[1..8]`.
 ///
@@ -18,7 +19,7 @@ pub(crate) fn analyse(s: &mut [i16; FRAME_SAMPLES]) -> [u8; 8] {
 
 /// 4.2.4: `L_ACF[0..8]` of `s` after dynamic scaling, which is undone in place.
 fn autocorrelation(s: &mut [i16; FRAME_SAMPLES]) -> [i32; 9] {
-    let smax = s.iter().map(|&x| abs(x)).max().unwrap_or(0);
+    let smax = s.iter().map(|&x| abs_s(x)).max().unwrap_or(0);
     let scalauto = if smax == 0 {
         0
     } else {
@@ -61,10 +62,10 @@ fn reflection_coefficients(l_acf: &[i32; 9]) -> [i16; 8] {
     let mut p = acf;
     let mut k = acf;
     for (n, rn_slot) in r.iter_mut().enumerate() {
-        if p[0] < abs(p[1]) {
+        if p[0] < abs_s(p[1]) {
             break;
         }
-        let mut rn = div(abs(p[1]), p[0]);
+        let mut rn = div(abs_s(p[1]), p[0]);
         if p[1] > 0 {
             rn = -rn;
         }
@@ -84,7 +85,7 @@ fn reflection_coefficients(l_acf: &[i32; 9]) -> [i16; 8] {
 /// 4.2.6: log-area ratios by the segment approximation.
 fn to_log_area_ratios(r: &[i16; 8]) -> [i16; 8] {
     r.map(|ri| {
-        let a = abs(ri);
+        let a = abs_s(ri);
         let lar = if a < 22118 {
             a >> 1
         } else if a < 31130 {

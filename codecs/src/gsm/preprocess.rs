@@ -2,7 +2,7 @@
 //! 13 bits, offset compensation (a DC notch) and pre-emphasis.
 
 use super::FRAME_SAMPLES;
-use super::ops::{add, l_add, mult_r};
+use crate::fixed_point::{add, l_add, mult_r};
 
 /// Filter memories carried from frame to frame.
 #[derive(Clone, Debug, Default)]

@@ -3,8 +3,8 @@
 //! pulses and its inverse.
 
 use super::long_term::SUBFRAME;
-use super::ops::{abs, add, l_add, mult, mult_r};
 use super::tables::{APCM_FAC, APCM_NRFAC, WEIGHTING_H};
+use crate::fixed_point::{abs_s, add, l_add, mult, mult_r};
 
 /// Pulses per sub-frame.
 pub(crate) const PULSES: usize = 13;
@@ -80,7 +80,7 @@ pub(crate) fn exponent_mantissa(xmaxc: u8) -> (i16, usize) {
 /// 4.2.15: codes the block maximum and the 13 pulses. Returns `xmaxc`,
 /// `xMc[0..12]` and the exponent and mantissa the inverse needs.
 pub(crate) fn quantise(xm: &[i16; PULSES]) -> (u8, [u8; PULSES], i16, usize) {
-    let xmax = xm.iter().map(|&v| abs(v)).max().unwrap_or(0);
+    let xmax = xm.iter().map(|&v| abs_s(v)).max().unwrap_or(0);
     // The exponent is the bit length of xmax >> 9 (at most 6).
     let exp = (16 - ((xmax >> 9) as u16).leading_zeros()) as i16;
     let xmaxc = add(xmax >> (exp + 5), exp << 3) as u8;

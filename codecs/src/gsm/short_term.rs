@@ -1,7 +1,8 @@
 //! The short-term (LPC) lattice filters (GSM 06.10 section 4.2.10 and
 //! 4.3.4), run stretch by stretch with interpolated coefficients.
 
-use super::ops::{add, mult_r_by_coefficient as mult_r, sub};
+use super::ops::mult_r_by_coefficient as mult_r;
+use crate::fixed_point::{add, sub};
 
 /// Analysis filter memory `u[0..7]` of the encoder.
 #[derive(Clone, Debug, Default)]

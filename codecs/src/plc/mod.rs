@@ -31,6 +31,7 @@
 
 mod pitch;
 
+use crate::fixed_point::round_to_i16;
 use pitch::{PITCH_MAX, PITCH_MIN};
 
 /// Samples of output history kept: three of the longest pitch periods and
@@ -204,7 +205,7 @@ impl Plc {
         for sample in frame.iter_mut().take(total - done) {
             done += 1;
             let w = done as f32 / (total + 1) as f32;
-            *sample = to_i16(loss.next() * (1.0 - w) + f32::from(*sample) * w);
+            *sample = round_to_i16(loss.next() * (1.0 - w) + f32::from(*sample) * w);
         }
         if done < total {
             self.state = State::Recovering { loss, done, total };
@@ -220,7 +221,7 @@ impl Plc {
         }
         if let State::Concealing(loss) = &mut self.state {
             for sample in out.iter_mut() {
-                *sample = to_i16(loss.next());
+                *sample = round_to_i16(loss.next());
             }
         }
         self.remember(out);
@@ -238,8 +239,4 @@ impl Default for Plc {
     fn default() -> Plc {
         Plc::new()
     }
-}
-
-fn to_i16(x: f32) -> i16 {
-    x.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }

@@ -34,6 +34,7 @@
 mod design;
 
 use crate::CodecError;
+use crate::fixed_point::round_to_i16;
 
 /// The sample rates a [`Resampler`] converts between.
 pub const SUPPORTED_RATES: [u32; 4] = [8000, 16000, 24000, 48000];
@@ -137,7 +138,7 @@ impl Resampler {
             while self.next_output < self.up {
                 let start = self.next_output * taps;
                 let branch = &self.coefficients[start..start + taps];
-                out.push(to_i16(dot(branch, window)));
+                out.push(round_to_i16(dot(branch, window)));
                 self.next_output += self.down;
             }
             self.next_output -= self.up;
@@ -167,10 +168,6 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     }
     let tail: f32 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
     lanes.iter().sum::<f32>() + tail
-}
-
-fn to_i16(x: f32) -> i16 {
-    x.round().clamp(f32::from(i16::MIN), f32::from(i16::MAX)) as i16
 }
 
 fn gcd(mut a: u32, mut b: u32) -> u32 {
