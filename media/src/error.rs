@@ -63,9 +63,6 @@ pub enum DtmfError {
     /// The payload is shorter than the 4-byte event block.
     #[error("telephone-event payload is {0} bytes, at least 4 are needed")]
     Truncated(usize),
-    /// The event code is not a DTMF digit (0-15).
-    #[error("telephone-event code {0} is not a DTMF digit")]
-    NotDtmf(u8),
     /// The character cannot be sent as DTMF.
     #[error("{0:?} is not a DTMF digit (0-9, *, #, A-D)")]
     BadDigit(char),

@@ -75,11 +75,6 @@ impl PlayoutQueue {
         self.samples.is_empty()
     }
 
-    /// Marks not yet completed.
-    pub fn pending_marks(&self) -> usize {
-        self.marks.len()
-    }
-
     /// Appends `pcm` sampled at `rate` Hz, resampling to 8 kHz.
     pub fn push(&mut self, pcm: &[i16], rate: u32) -> Result<(), MediaError> {
         if self.resampler.as_ref().is_some_and(|r| r.from_hz() != rate) {

@@ -35,6 +35,15 @@ pub struct CallQuality {
     pub ignored_packets: u64,
     /// The jitter buffer's figures.
     pub jitter_buffer: JitterStats,
+    /// Received payloads the decoder rejected (played as concealment).
+    pub decode_errors: u64,
+    /// Outgoing frames the encoder rejected (not sent).
+    pub encode_errors: u64,
+    /// 20 ms receive ticks skipped because the driver called
+    /// `handle_timeout` too late (a stalled task or an overloaded host).
+    pub ticks_skipped: u64,
+    /// Received frames dropped because `poll_inbound_frame` was not drained.
+    pub inbound_frames_dropped: u64,
     /// Estimated mouth-to-ear delay of the received audio.
     pub one_way_delay: Duration,
     /// ITU-T G.107 transmission rating R (0-100).

@@ -469,7 +469,6 @@ impl MediaSession {
                 let behind = periods_behind(now, self.next_send, ptime);
                 self.next_send += ptime * behind;
                 self.media_ticks += u64::from(behind) * self.packet_samples as u64;
-                self.ticks_skipped += u64::from(behind);
                 break;
             }
             let at = self.next_send;
@@ -765,6 +764,10 @@ impl MediaSession {
             malformed_packets: self.malformed,
             ignored_packets: self.ignored,
             jitter_buffer: jb,
+            decode_errors: self.inbound.decode_errors(),
+            encode_errors: self.encode_errors,
+            ticks_skipped: self.ticks_skipped,
+            inbound_frames_dropped: self.inbound_dropped,
             one_way_delay,
             r_factor: r,
             mos: mos_from_r(r),
