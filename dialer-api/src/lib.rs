@@ -11,6 +11,7 @@ pub mod billing;
 pub mod demo;
 pub mod doctor;
 pub mod echo_bot;
+pub mod event_line;
 pub mod scheduler;
 pub mod sim;
 pub mod store;

@@ -8,6 +8,7 @@ mod sim_support;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use dialer_api::event_line::EventLine;
 use dialer_api::sim::{CallEnd, CallOutcome, OutcomeWeights, SimConfig, SimEvent, SimTrunk};
 use sim_support::*;
 

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use dialer_api::echo_bot::{BotEvent, EchoBot, EchoBotConfig};
+use dialer_api::event_line::EventLine;
 
 /// Arguments of `trunkline echo-bot`.
 #[derive(Debug, clap::Args)]

@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use dialer_api::event_line::EventLine;
 use dialer_api::sim::{
     Account, InviteAuth, OutcomePlan, OutcomeRule, OutcomeWeights, PortRange, SimConfig, SimTrunk,
     WrongPassword, parse_codec,

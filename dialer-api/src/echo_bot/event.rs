@@ -5,7 +5,8 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::event_line::EventLine;
 
 /// Who ended a call, as the bot saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,40 +116,12 @@ pub enum BotEvent {
     },
 }
 
-impl BotEvent {
-    /// The event as one JSON object.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
+impl EventLine for BotEvent {}
 
-    /// The event's name.
-    pub fn name(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(map)) => map
-                .get("event")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            _ => String::new(),
-        }
-    }
-}
-
-/// `name key=value ...`.
+/// `name key=value ...` ([`EventLine::write_line`]).
 impl fmt::Display for BotEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Ok(Value::Object(map)) = serde_json::to_value(self) else {
-            return Ok(());
-        };
-        f.write_str(map.get("event").and_then(Value::as_str).unwrap_or_default())?;
-        for (key, value) in map.iter().filter(|(k, _)| *k != "event") {
-            match value {
-                Value::String(s) if s.is_empty() || s.contains(' ') => write!(f, " {key}={s:?}")?,
-                Value::String(s) => write!(f, " {key}={s}")?,
-                other => write!(f, " {key}={other}")?,
-            }
-        }
-        Ok(())
+        self.write_line(f)
     }
 }
 

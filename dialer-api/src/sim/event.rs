@@ -5,7 +5,8 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::event_line::EventLine;
 
 use super::outcome::CallOutcome;
 
@@ -218,59 +219,19 @@ pub enum SimEvent {
     },
 }
 
-impl SimEvent {
-    /// The event as one JSON object (`{"event":"invite",...}`).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
+impl EventLine for SimEvent {}
 
-    /// The event's name (`invite`, `call_ended`, ...).
-    pub fn name(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(Value::Object(map)) => map
-                .get("event")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            _ => String::new(),
-        }
-    }
-}
-
-/// `name key=value key=value ...`, nested objects as `media.codec=PCMU`.
+/// `name key=value ...` ([`EventLine::write_line`]).
 impl fmt::Display for SimEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Ok(Value::Object(map)) = serde_json::to_value(self) else {
-            return Ok(());
-        };
-        let name = map.get("event").and_then(Value::as_str).unwrap_or_default();
-        f.write_str(name)?;
-        for (key, value) in &map {
-            if key != "event" {
-                write_field(f, key, value)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn write_field(f: &mut fmt::Formatter<'_>, key: &str, value: &Value) -> fmt::Result {
-    match value {
-        Value::Object(inner) => {
-            for (k, v) in inner {
-                write_field(f, &format!("{key}.{k}"), v)?;
-            }
-            Ok(())
-        }
-        Value::String(s) if s.contains(' ') || s.is_empty() => write!(f, " {key}={s:?}"),
-        Value::String(s) => write!(f, " {key}={s}"),
-        Value::Null => Ok(()),
-        other => write!(f, " {key}={other}"),
+        self.write_line(f)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     #[test]
