@@ -4,6 +4,10 @@ use std::time::{Duration, Instant};
 
 use super::{TelephoneEvent, event_to_digit};
 
+/// How far back an event may be and still count as a late packet of one
+/// already seen.
+const REORDER_WINDOW: Duration = Duration::from_secs(10);
+
 /// A key press received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DtmfDigit {
@@ -54,6 +58,14 @@ impl DtmfReceiver {
         }
     }
 
+    /// Whether RTP timestamp `a` is before `b` by less than
+    /// [`REORDER_WINDOW`] (wrapping); further back is a new timeline (a
+    /// timestamp jump or a new source), not a late packet.
+    fn is_shortly_before(&self, a: u32, b: u32) -> bool {
+        let behind = b.wrapping_sub(a);
+        behind != 0 && u64::from(behind) < REORDER_WINDOW.as_secs() * u64::from(self.clock_rate)
+    }
+
     /// Handles one telephone-event payload with its RTP `timestamp`.
     /// Returns up to two digits: an unfinished earlier event, then this one
     /// if it ended.
@@ -67,7 +79,15 @@ impl DtmfReceiver {
         let Some(digit) = event_to_digit(event.event) else {
             return out;
         };
-        if self.last_reported == Some(timestamp) {
+        // An event reported already, or a late packet of an event before
+        // the last one reported or under way (reordered behind the next
+        // key press).
+        let stale = |t: u32| timestamp == t || self.is_shortly_before(timestamp, t);
+        if self.last_reported.is_some_and(stale)
+            || self
+                .pending
+                .is_some_and(|p| self.is_shortly_before(timestamp, p.timestamp))
+        {
             return out;
         }
         if let Some(pending) = self.pending {
@@ -147,6 +167,34 @@ mod tests {
             }]
         );
         assert_eq!(rx.poll_timeout(), None);
+    }
+
+    #[test]
+    fn a_late_end_packet_of_an_earlier_digit_is_not_reported_again() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        for base in [1000u32, u32::MAX - 1000] {
+            let second = base.wrapping_add(2400);
+            let mut rx = DtmfReceiver::new(8000);
+            let mut digits = Vec::new();
+            let mut feed =
+                |ms, ts, e| digits.extend(rx.handle(at(ms), ts, e).into_iter().flatten());
+            feed(0, base, ev(1, false, 160));
+            feed(100, base, ev(1, true, 800));
+            feed(300, second, ev(2, false, 160));
+            // An end packet of '1' reordered 150 ms behind '2'.
+            feed(350, base, ev(1, true, 800));
+            feed(400, second, ev(2, true, 800));
+            feed(450, base, ev(1, true, 800));
+            let got: Vec<char> = digits.iter().map(|d| d.digit).collect();
+            assert_eq!(got, vec!['1', '2'], "timestamps from {base}");
+            // A timestamp far behind is a new timeline, not a late packet.
+            let far = second.wrapping_sub(8000 * 60);
+            assert_eq!(
+                rx.handle(at(600), far, ev(3, true, 800))[1].map(|d| d.digit),
+                Some('3')
+            );
+        }
     }
 
     #[test]
