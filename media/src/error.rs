@@ -92,6 +92,20 @@ pub enum MediaError {
         /// Audio already queued, in milliseconds.
         queued_ms: u64,
     },
+    /// Too many marks wait for their audio to be sent.
+    #[error("{pending} marks already wait for their audio; wait for MarkDone before placing more")]
+    TooManyMarks {
+        /// Marks waiting.
+        pending: usize,
+    },
+    /// A mark's name is longer than allowed.
+    #[error("mark name is {len} bytes long; at most {max} are allowed")]
+    MarkNameTooLong {
+        /// The name's length in bytes.
+        len: usize,
+        /// The longest name allowed.
+        max: usize,
+    },
     /// The configuration is inconsistent.
     #[error("invalid media configuration: {0}")]
     Config(&'static str),

@@ -97,7 +97,8 @@ proptest! {
                     let pcm: Vec<i16> = body.iter().map(|&b| i16::from(b) << 6).collect();
                     let rate = [8000, 16000, 24000, 48000, 11025][usize::from(seq % 5)];
                     let _ = s.queue_outbound(&pcm, rate);
-                    s.mark(format!("m{seq}"));
+                    let marked = s.mark(format!("m{}", seq));
+                    prop_assert!(marked.is_ok());
                 }
                 5 => s.clear(),
                 6 => { let _ = s.send_dtmf(char::from(body.first().copied().unwrap_or(b'5')), Duration::from_millis(u64::from(seq))); }

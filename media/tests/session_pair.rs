@@ -363,9 +363,9 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
     let mut pair = Pair::new(Codec::Pcmu, Link::CLEAN, 3);
     let a = &mut pair.peers[0].session;
     a.queue_outbound(&tone(8000, 1000, 300.0), 8000).unwrap();
-    a.mark("one-second");
+    a.mark("one-second").unwrap();
     a.queue_outbound(&tone(24000, 500, 300.0), 24000).unwrap();
-    a.mark("and-a-half");
+    a.mark("and-a-half").unwrap();
     pair.run_for(Duration::from_secs(2));
     let peer = &pair.peers[0];
     let audio: Vec<Instant> = peer
@@ -408,7 +408,7 @@ fn marks_complete_with_the_last_frame_and_clear_is_immediate() {
     // Barge-in: clear 200 ms into 3 s of speech.
     let a = &mut pair.peers[0].session;
     a.queue_outbound(&tone(8000, 3000, 300.0), 8000).unwrap();
-    a.mark("greeting");
+    a.mark("greeting").unwrap();
     pair.run_for(Duration::from_millis(200));
     let sent_before = pair.peers[0].sent_rtp.len();
     pair.peers[0].session.clear();

@@ -104,9 +104,9 @@ impl MediaLoop {
         mut update: mpsc::UnboundedReceiver<(SocketAddr, Option<SocketAddr>)>,
     ) -> MediaReport {
         if let Some(pcm) = greeting {
-            if self.session.queue_outbound(&pcm, GREETING_RATE).is_ok() {
-                self.session.mark(GREETING_MARK);
-            } else {
+            if self.session.queue_outbound(&pcm, GREETING_RATE).is_err()
+                || self.session.mark(GREETING_MARK).is_err()
+            {
                 self.greeting_played = true;
             }
         }

@@ -3,4 +3,4 @@
 
 mod queue;
 
-pub use queue::{MarkDone, OutboundFrame, PlayoutQueue};
+pub use queue::{MAX_MARK_NAME, MAX_PENDING_MARKS, MarkDone, OutboundFrame, PlayoutQueue};

@@ -6,6 +6,11 @@ use codecs::{PACKET_SAMPLES, Resampler};
 
 use crate::error::MediaError;
 
+/// Most marks that may wait for their audio at once.
+pub const MAX_PENDING_MARKS: usize = 1024;
+/// Longest mark name, in bytes.
+pub const MAX_MARK_NAME: usize = 256;
+
 /// Silence fed to the resampler to push its last samples out.
 const ZEROS: [i16; 64] = [0; 64];
 
@@ -108,17 +113,30 @@ impl PlayoutQueue {
 
     /// Places a mark after everything queued so far, including the
     /// resampler's last samples. Returns it at once, completed, when
-    /// nothing queued before it is still unsent.
-    pub fn mark(&mut self, name: String) -> Option<MarkDone> {
+    /// nothing queued before it is still unsent. Names longer than
+    /// [`MAX_MARK_NAME`] bytes, and marks beyond [`MAX_PENDING_MARKS`]
+    /// waiting, are refused.
+    pub fn mark(&mut self, name: String) -> Result<Option<MarkDone>, MediaError> {
+        if name.len() > MAX_MARK_NAME {
+            return Err(MediaError::MarkNameTooLong {
+                len: name.len(),
+                max: MAX_MARK_NAME,
+            });
+        }
         let at = self.queued_total + self.tail as u64;
         if at <= self.sent_total && self.marks.is_empty() {
-            return Some(MarkDone {
+            return Ok(Some(MarkDone {
                 name,
                 cleared: false,
+            }));
+        }
+        if self.marks.len() >= MAX_PENDING_MARKS {
+            return Err(MediaError::TooManyMarks {
+                pending: self.marks.len(),
             });
         }
         self.marks.push_back((at, name));
-        None
+        Ok(None)
     }
 
     /// Pushes the resampler's last samples (its group delay) into the
@@ -235,9 +253,9 @@ mod tests {
         let mut done = Vec::new();
         let mut out = [0; PACKET_SAMPLES];
         q.push(&[1; 400], 8000).unwrap();
-        assert_eq!(q.mark("a".into()), None);
+        assert_eq!(q.mark("a".into()), Ok(None));
         q.push(&[2; 160], 8000).unwrap();
-        assert_eq!(q.mark("b".into()), None);
+        assert_eq!(q.mark("b".into()), Ok(None));
         // The talk spurt starts one tick after its audio was queued.
         assert_eq!(q.next_frame(&mut out, &mut done), OutboundFrame::Idle);
         assert_eq!(
@@ -269,10 +287,10 @@ mod tests {
         assert_eq!(q.next_frame(&mut out, &mut done), OutboundFrame::Idle);
         assert_eq!(
             q.mark("c".into()),
-            Some(MarkDone {
+            Ok(Some(MarkDone {
                 name: "c".into(),
                 cleared: false
-            })
+            }))
         );
     }
 
@@ -299,7 +317,7 @@ mod tests {
                     queued = end;
                     if crossed_half || end == total {
                         let name = if end == total { "end" } else { "half" };
-                        assert_eq!(q.mark(name.into()), None);
+                        assert_eq!(q.mark(name.into()), Ok(None));
                         marks_at.push((name, end));
                     }
                 }
@@ -349,7 +367,7 @@ mod tests {
         q.push(&tone, 16_000).unwrap();
         let delay = Resampler::new(16_000, 8000).unwrap().group_delay() as usize;
         assert!(delay > 0);
-        assert_eq!(q.mark("m".into()), None);
+        assert_eq!(q.mark("m".into()), Ok(None));
         let mut sent = Vec::new();
         for _ in 0..60 {
             if let OutboundFrame::Audio { .. } = q.next_frame(&mut out, &mut done) {
@@ -371,7 +389,7 @@ mod tests {
         assert!(rms > 2000.0, "tail RMS {rms}");
         // The next utterance starts with a fresh filter and its own tail.
         q.push(&tone[..320], 16_000).unwrap();
-        assert_eq!(q.mark("n".into()), None);
+        assert_eq!(q.mark("n".into()), Ok(None));
     }
 
     #[test]
@@ -380,7 +398,7 @@ mod tests {
         let mut done = Vec::new();
         let mut out = [0; PACKET_SAMPLES];
         q.push(&[5; 16000], 16000).unwrap();
-        q.mark("m".into());
+        q.mark("m".into()).unwrap();
         q.next_frame(&mut out, &mut done);
         q.clear(&mut done);
         assert_eq!(
@@ -401,6 +419,36 @@ mod tests {
                 talk_spurt_start: true
             }
         ));
+    }
+
+    #[test]
+    fn marks_are_bounded_in_number_and_name_length() {
+        let mut q = PlayoutQueue::new(8000 * 60);
+        q.push(&[1; 160], 8000).unwrap();
+        let long = "x".repeat(MAX_MARK_NAME + 1);
+        assert_eq!(
+            q.mark(long),
+            Err(MediaError::MarkNameTooLong {
+                len: MAX_MARK_NAME + 1,
+                max: MAX_MARK_NAME
+            })
+        );
+        for k in 0..MAX_PENDING_MARKS {
+            assert_eq!(q.mark(format!("m{k}")), Ok(None));
+        }
+        assert_eq!(
+            q.mark("one-more".into()),
+            Err(MediaError::TooManyMarks {
+                pending: MAX_PENDING_MARKS
+            })
+        );
+        // Once the audio is sent, every mark completes and room is back.
+        let (mut out, mut done) = ([0; PACKET_SAMPLES], Vec::new());
+        while done.is_empty() {
+            q.next_frame(&mut out, &mut done);
+        }
+        assert_eq!(done.len(), MAX_PENDING_MARKS);
+        assert!(q.mark("again".into()).is_ok());
     }
 
     #[test]

@@ -684,11 +684,14 @@ impl MediaSession {
 
     /// Places a mark after the audio queued so far; `MediaEvent::MarkDone`
     /// follows once that audio has been sent (at once if none is pending).
-    pub fn mark(&mut self, name: impl Into<String>) {
-        if let Some(done) = self.playout.mark(name.into()) {
+    /// Refused when its name is too long or too many marks are pending
+    /// (see [`crate::playout::MAX_PENDING_MARKS`]).
+    pub fn mark(&mut self, name: impl Into<String>) -> Result<(), MediaError> {
+        if let Some(done) = self.playout.mark(name.into())? {
             self.marks_done.push(done);
             self.report_marks_done();
         }
+        Ok(())
     }
 
     /// Drops all queued outbound audio at once (the next frame sent is

@@ -224,7 +224,11 @@ impl Talk {
                     tracing::warn!(error = %e, "handler audio dropped");
                 }
             }
-            HandlerEvent::Mark(name) => s.mark(name),
+            HandlerEvent::Mark(name) => {
+                if let Err(e) = s.mark(name) {
+                    tracing::warn!(error = %e, "handler mark refused");
+                }
+            }
             HandlerEvent::Clear => s.clear(),
             HandlerEvent::HungUp(cause) => {
                 tracing::info!(%cause, "the handler ended the call");
