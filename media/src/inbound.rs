@@ -87,6 +87,12 @@ impl InboundAudio {
         self.buffer.push_pieces(now, timestamp, pieces);
     }
 
+    /// Drops the received audio whose playout time passed while the driver
+    /// stalled (see [`JitterBuffer::drop_backlog`]).
+    pub fn drop_backlog(&mut self, now: Instant) {
+        self.buffer.drop_backlog(now);
+    }
+
     /// Forgets the stream timeline (a new remote source).
     pub fn reset(&mut self) {
         self.buffer.reset();

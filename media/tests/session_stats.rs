@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use codecs::{Codec, CodecError, Encoder};
+use media::rtp::RtpHeader;
 use media::{InboundFrame, MediaConfig, MediaSession};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -18,6 +20,19 @@ fn remote() -> SocketAddr {
 fn session(codec: Codec, start: Instant) -> MediaSession {
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     MediaSession::new(MediaConfig::new(codec, remote()), &mut rng, start).expect("session")
+}
+
+fn rtp(pt: u8, sequence: u16, timestamp: u32, payload: &[u8]) -> Bytes {
+    let mut out = BytesMut::new();
+    RtpHeader {
+        marker: false,
+        payload_type: pt,
+        sequence,
+        timestamp,
+        ssrc: 0x1234,
+    }
+    .write(payload, &mut out);
+    out.freeze()
 }
 
 /// Drains everything a tick produced; returns the inbound frames.
@@ -90,4 +105,50 @@ fn encoder_failures_are_counted_and_nothing_is_sent() {
     assert_eq!(rtp_sent, 0);
     assert_eq!(s.stats().encode_errors, 5);
     assert_eq!(s.stats().packets_sent, 0);
+}
+
+#[test]
+fn after_a_long_driver_stall_the_delay_returns_to_target_at_once() {
+    let start = Instant::now();
+    let mut s = session(Codec::Pcmu, start);
+    let mut k = 0u32;
+    // 20 ms PCMU packets, each arriving 30 ms after its media time; the
+    // driver ticks in time, except between 3 s and 4 s.
+    let mut step = |s: &mut MediaSession, tick: bool| {
+        let now = start + TICK * k + Duration::from_millis(30);
+        s.handle_rtp(now, remote(), rtp(0, k as u16, k * 160, &[0x55; 160]));
+        if tick {
+            s.handle_timeout(now);
+            drain(s);
+        }
+        k += 1;
+    };
+    for _ in 0..150 {
+        step(&mut s, true);
+    }
+    let before = s.stats().jitter_buffer;
+    for _ in 0..50 {
+        step(&mut s, false);
+    }
+    step(&mut s, true);
+    let stalled = s.stats();
+    assert_eq!(stalled.ticks_skipped, 41);
+    // The frames of the skipped ticks are dropped, not played late.
+    let dropped = stalled.jitter_buffer.frames_discarded - before.frames_discarded;
+    assert!((40..=42).contains(&dropped), "{dropped} frames dropped");
+    for _ in 0..50 {
+        step(&mut s, true);
+    }
+    let after = s.stats().jitter_buffer;
+    println!(
+        "before {:?}, after {:?}",
+        before.current_delay, after.current_delay
+    );
+    assert!(
+        after.current_delay <= before.current_delay + TICK,
+        "delay {:?} a second after the stall, {:?} before",
+        after.current_delay,
+        before.current_delay
+    );
+    assert_eq!(after.frames_missing, before.frames_missing);
 }

@@ -514,6 +514,36 @@ impl JitterBuffer {
         out
     }
 
+    /// Drops the frames whose playout time passed while the driver could
+    /// not pop (a stall longer than it catches up on): the cursor moves on
+    /// until the delay is back at target, and the frames passed over count
+    /// as discarded.
+    pub fn drop_backlog(&mut self, now: Instant) {
+        let now_us = self.micros(now);
+        let (Some(mut timeline), Some(reference)) = (self.timeline, self.estimator.reference())
+        else {
+            return;
+        };
+        if !timeline.playing {
+            return;
+        }
+        let delay = now_us - reference - timeline.cursor * self.frame_us;
+        let excess = (delay - self.target_us()) / self.frame_us;
+        if excess <= 0 {
+            return;
+        }
+        let end = timeline.cursor + excess;
+        for unit in timeline.cursor..end.min(timeline.cursor + self.slots.len() as i64) {
+            if self.take(unit).is_some() {
+                self.stats.frames_discarded += 1;
+            }
+        }
+        timeline.cursor = end;
+        self.timeline = Some(timeline);
+        self.pops_above_target = 0;
+        self.missing_run = 0;
+    }
+
     /// The next ready frame the cursor may jump to while staying at or
     /// above target (a forward gap in the sender's timestamps).
     fn skip_target(&self, timeline: &Timeline, delay: i64, target: i64) -> Option<i64> {

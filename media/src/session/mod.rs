@@ -451,6 +451,9 @@ impl MediaSession {
                 let behind = periods_behind(now, self.next_tick, TICK);
                 self.next_tick += TICK * behind;
                 self.ticks_skipped += u64::from(behind);
+                // The audio of the skipped ticks is gone: play on at the
+                // target delay rather than a stall's worth behind it.
+                self.inbound.drop_backlog(now);
                 break;
             }
             let at = self.next_tick;
