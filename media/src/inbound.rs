@@ -226,3 +226,55 @@ impl InboundAudio {
         frame.kind = FrameKind::ComfortNoise;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use codecs::Codec;
+
+    use super::*;
+
+    fn decoded(payload: &[u8]) -> [i16; PACKET_SAMPLES] {
+        let mut out = [0; PACKET_SAMPLES];
+        let mut decoder = codecs::decoder_for(Codec::Pcmu).unwrap();
+        assert_eq!(decoder.decode(payload, &mut out), Ok(PACKET_SAMPLES));
+        out
+    }
+
+    #[test]
+    fn time_compression_drops_a_quiet_frame_whole() {
+        let config = JitterConfig {
+            shrink_after_pops: 1,
+            ..JitterConfig::default()
+        };
+        let mut inbound = InboundAudio::new(config, codecs::decoder_for(Codec::Pcmu).unwrap());
+        // u-law 0xff is 0; 0x20/0x30 are loud (about -8000 and -3900).
+        let quiet = Bytes::from_static(&[0xff; 160]);
+        let loud_1 = Bytes::from_static(&[0x20; 160]);
+        let loud_2 = Bytes::from_static(&[0x30; 160]);
+        let start = Instant::now();
+        // A burst: twelve frames at once, so the delay is far above target.
+        let frames = [&quiet, &loud_1, &loud_2, &quiet]
+            .into_iter()
+            .chain([&loud_1; 8]);
+        for (k, payload) in frames.enumerate() {
+            inbound.push(start, k as u32 * 160, payload.clone(), false);
+        }
+        let first = inbound.pop(start);
+        assert_eq!(first.kind, FrameKind::Compressed);
+        assert_eq!(
+            first.samples,
+            decoded(&loud_1),
+            "the quiet first frame is dropped"
+        );
+        let second = inbound.pop(start + Duration::from_millis(20));
+        assert_eq!(second.kind, FrameKind::Compressed);
+        assert_eq!(
+            second.samples,
+            decoded(&loud_2),
+            "the quiet second frame is dropped"
+        );
+        assert_eq!(inbound.stats().accelerate_events, 2);
+    }
+}

@@ -1,5 +1,6 @@
-//! A single session driven directly: the counters it reports in
-//! `CallQuality`.
+//! A single session driven directly with hand-made packets: the counters
+//! it reports in `CallQuality`, stalls of the driver, comfort noise and
+//! concealment of payloads the decoder rejects.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use codecs::{Codec, CodecError, Encoder};
 use media::rtp::RtpHeader;
-use media::{InboundFrame, MediaConfig, MediaSession};
+use media::{FrameKind, InboundFrame, MediaConfig, MediaSession};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -151,4 +152,112 @@ fn after_a_long_driver_stall_the_delay_returns_to_target_at_once() {
         before.current_delay
     );
     assert_eq!(after.frames_missing, before.frames_missing);
+}
+
+fn rms(samples: &[i16]) -> f64 {
+    (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt()
+}
+
+/// A 400 Hz tone of `n` samples at 8 kHz, amplitude 8000.
+fn tone(n: usize) -> Vec<i16> {
+    (0..n)
+        .map(|i| (8000.0 * (i as f64 * 400.0 * std::f64::consts::TAU / 8000.0).sin()) as i16)
+        .collect()
+}
+
+/// Sends one packet per tick in real time (arriving 30 ms after its media
+/// time) and returns the frames played: `(packet index at the tick, frame)`.
+fn play(
+    codec: Codec,
+    packets: &[(u8, Vec<u8>)],
+    extra_ticks: u32,
+) -> (MediaSession, Vec<(u32, InboundFrame)>) {
+    let start = Instant::now();
+    let mut s = session(codec, start);
+    let mut frames = Vec::new();
+    for k in 0..packets.len() as u32 + extra_ticks {
+        let now = start + TICK * k + Duration::from_millis(30);
+        if let Some((pt, payload)) = packets.get(k as usize) {
+            s.handle_rtp(now, remote(), rtp(*pt, k as u16, k * 160, payload));
+        }
+        s.handle_timeout(now);
+        frames.extend(drain(&mut s).into_iter().map(|f| (k, f)));
+    }
+    (s, frames)
+}
+
+#[test]
+fn comfort_noise_plays_at_the_level_the_remote_party_signalled() {
+    let mut encoder = codecs::encoder_for(Codec::Pcmu).unwrap();
+    let pcm = tone(160 * 50);
+    let mut packets: Vec<(u8, Vec<u8>)> = pcm
+        .chunks(160)
+        .map(|c| {
+            let mut out = [0u8; 160];
+            let n = encoder.encode(c, &mut out).unwrap();
+            (0, out[..n].to_vec())
+        })
+        .collect();
+    // RFC 3389: level 40 -dBov, then the sender stays silent.
+    packets.push((13, vec![40]));
+    let (s, frames) = play(Codec::Pcmu, &packets, 50);
+    let noise: Vec<&InboundFrame> = frames
+        .iter()
+        .filter(|(k, _)| *k > 60)
+        .map(|(_, f)| f)
+        .collect();
+    assert_eq!(noise.len(), 40);
+    let expected = 32767.0 * 10f64.powf(-40.0 / 20.0);
+    for f in noise {
+        assert_eq!(f.kind, FrameKind::ComfortNoise);
+        let level = rms(&f.samples);
+        assert!(
+            (expected * 0.8..expected * 1.25).contains(&level),
+            "comfort noise RMS {level}, signalled {expected}"
+        );
+    }
+    // The silence after comfort noise is neither loss nor concealment.
+    let jb = s.stats().jitter_buffer;
+    assert_eq!(jb.frames_missing, 0);
+    assert_eq!(jb.concealment_events, 0);
+}
+
+#[test]
+fn a_payload_the_decoder_rejects_is_concealed_and_counted() {
+    let mut encoder = codecs::encoder_for(Codec::Gsm).unwrap();
+    let pcm = tone(160 * 40);
+    let mut packets: Vec<(u8, Vec<u8>)> = pcm
+        .chunks(160)
+        .map(|c| {
+            let mut out = [0u8; 33];
+            let n = encoder.encode(c, &mut out).unwrap();
+            (3, out[..n].to_vec())
+        })
+        .collect();
+    // Frame 20 loses the GSM signature (its top nibble must be 0xD).
+    packets[20].1[0] &= 0x0f;
+    let (s, frames) = play(Codec::Gsm, &packets, 10);
+    assert_eq!(s.stats().decode_errors, 1);
+    let kinds: Vec<FrameKind> = frames
+        .iter()
+        .map(|(_, f)| f.kind)
+        .skip_while(|k| *k == FrameKind::Silence)
+        .take(40)
+        .collect();
+    let concealed: Vec<usize> = kinds
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| **k != FrameKind::Audio)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(concealed, vec![20], "{kinds:?}");
+    assert_eq!(kinds[20], FrameKind::Concealed);
+    // The concealment continues the tone rather than going silent.
+    let frame_20 = &frames
+        .iter()
+        .filter(|(_, f)| f.kind == FrameKind::Concealed)
+        .nth(0)
+        .unwrap()
+        .1;
+    assert!(rms(&frame_20.samples) > 1000.0);
 }
