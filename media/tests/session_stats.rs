@@ -255,8 +255,7 @@ fn a_payload_the_decoder_rejects_is_concealed_and_counted() {
     // The concealment continues the tone rather than going silent.
     let frame_20 = &frames
         .iter()
-        .filter(|(_, f)| f.kind == FrameKind::Concealed)
-        .nth(0)
+        .find(|(_, f)| f.kind == FrameKind::Concealed)
         .unwrap()
         .1;
     assert!(rms(&frame_20.samples) > 1000.0);
