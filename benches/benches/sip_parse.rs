@@ -16,14 +16,15 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput};
-use ezk_sip_types::Headers as EzkHeaders;
 use ezk_sip_types::Name as EzkName;
 use ezk_sip_types::header::typed as ezk_typed;
-use ezk_sip_types::msg::{Line as EzkLine, MessageLine as EzkMessageLine, PullParser};
-use ezk_sip_types::parse::Parse;
 use ezk_sip_types::print::AppendCtx;
 use rsip::prelude::{HeadersExt, ToTypedHeader};
 use sip_core::Message;
+
+#[path = "../support/ezk_message.rs"]
+mod ezk_message;
+use ezk_message::{EzkMessage, ezk_parse};
 
 /// A typical 955-byte INVITE with an SDP offer, as Trunkline sends to a trunk.
 const INVITE: &str = concat!(
@@ -89,40 +90,6 @@ const OK_200: &str = concat!(
     "a=ptime:20\r\n",
     "a=sendrecv\r\n",
 );
-
-/// A message as ezk-sip-types leaves it: start line, headers, body. The
-/// crate has no whole-message parser (ezk's transport layer assembles one
-/// from `PullParser`, `MessageLine` and `Line`), so this does the same.
-struct EzkMessage {
-    line: EzkMessageLine,
-    headers: EzkHeaders,
-    body: Bytes,
-}
-
-fn ezk_parse(buf: &Bytes) -> Option<EzkMessage> {
-    let mut parser = PullParser::new(buf, 0);
-    let first = std::str::from_utf8(parser.next()?.ok()?).ok()?;
-    let (_, line) = EzkMessageLine::parse(buf)(first).ok()?;
-    let mut headers = EzkHeaders::with_capacity(16);
-    for item in &mut parser {
-        let text = std::str::from_utf8(item.ok()?).ok()?;
-        let (_, EzkLine { name, value }) = EzkLine::parse(buf, text).ok()?;
-        headers.insert(name, value);
-    }
-    let head_end = parser.head_end();
-    let length = headers
-        .get_named::<ezk_typed::ContentLength>()
-        .map(|l| l.0)
-        .unwrap_or(0);
-    let body = buf
-        .get(head_end..head_end + length)
-        .map(|_| buf.slice(head_end..head_end + length))?;
-    Some(EzkMessage {
-        line,
-        headers,
-        body,
-    })
-}
 
 fn ezk_typed_headers(m: &EzkMessage) -> Option<()> {
     let h = &m.headers;
@@ -227,7 +194,7 @@ fn parse_and_print(c: &mut Criterion, name: &str, text: &'static str) {
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    parse_and_print(&mut c, "invite_955B", INVITE);
-    parse_and_print(&mut c, "200ok_814B", OK_200);
+    parse_and_print(&mut c, &format!("invite_{}B", INVITE.len()), INVITE);
+    parse_and_print(&mut c, &format!("200ok_{}B", OK_200.len()), OK_200);
     c.final_summary();
 }

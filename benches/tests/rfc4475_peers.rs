@@ -8,16 +8,19 @@
 //! when the UA would answer 400 or 505, or discard a response).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 
 use bytes::Bytes;
-use ezk_sip_types::Headers as EzkHeaders;
 use ezk_sip_types::Name as EzkName;
 use ezk_sip_types::header::typed as ezk_typed;
-use ezk_sip_types::msg::{Line as EzkLine, MessageLine as EzkMessageLine, PullParser};
-use ezk_sip_types::parse::Parse;
 use rsip::prelude::{HeadersExt, ToTypedHeader};
 use sip_core::{Message, UaPolicy, validate_request, validate_response};
+
+#[path = "../support/ezk_message.rs"]
+mod ezk_message;
+#[path = "../../sip-core/tests/support/testdata.rs"]
+mod testdata;
+use ezk_message::ezk_parse;
+use testdata::testdata_dir;
 
 const VALID: &[&str] = &[
     "wsinv",
@@ -56,17 +59,6 @@ const INVALID: &[&str] = &[
     "bigcode",
 ];
 
-fn testdata_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TRUNKLINE_TESTDATA") {
-        return Some(PathBuf::from(dir));
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/testdata"))
-        .find(|p| p.is_dir())
-}
-
 fn sip_core_typed(raw: &[u8]) -> bool {
     let Ok(m) = Message::parse(raw.to_vec()) else {
         return false;
@@ -102,26 +94,10 @@ fn rsip_typed(raw: &[u8]) -> bool {
 }
 
 fn ezk_typed(raw: &[u8]) -> bool {
-    let buf = Bytes::copy_from_slice(raw);
-    let parsed = (|| {
-        let mut parser = PullParser::new(&buf, 0);
-        let first = std::str::from_utf8(parser.next()?.ok()?).ok()?;
-        let (_, _line) = EzkMessageLine::parse(&buf)(first).ok()?;
-        let mut headers = EzkHeaders::new();
-        for item in &mut parser {
-            let text = std::str::from_utf8(item.ok()?).ok()?;
-            let (_, EzkLine { name, value }) = EzkLine::parse(&buf, text).ok()?;
-            headers.insert(name, value);
-        }
-        let head_end = parser.head_end();
-        let length = headers
-            .get_named::<ezk_typed::ContentLength>()
-            .map(|l| l.0)
-            .unwrap_or(0);
-        buf.get(head_end..head_end + length)?;
-        Some(headers)
-    })();
-    let Some(h) = parsed else { return false };
+    let Some(m) = ezk_parse(&Bytes::copy_from_slice(raw)) else {
+        return false;
+    };
+    let h = &m.headers;
     h.get_named::<ezk_typed::Via>().is_ok()
         && h.get::<ezk_typed::FromTo>(EzkName::FROM).is_ok()
         && h.get::<ezk_typed::FromTo>(EzkName::TO).is_ok()

@@ -4,12 +4,15 @@
 //! answers, and the header values the RFC's text names.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use bytes::Bytes;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
+#[path = "support/testdata.rs"]
+mod testdata;
+use testdata::testdata_dir;
+
 use sip_core::endpoint::{Account, Endpoint, EndpointConfig, Input, Output, Proxy};
 use sip_core::{
     ByteStr, Contact, HeaderName, Host, Message, Method, ParseError, Request, Response, StatusCode,
@@ -1043,17 +1046,6 @@ const CASES: &[Case] = &[
         check: inv2543,
     },
 ];
-
-fn testdata_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("TRUNKLINE_TESTDATA") {
-        return Some(PathBuf::from(dir));
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/testdata"))
-        .find(|p| p.is_dir())
-}
 
 /// The verdict, the parsed message, the error text and the typed parse
 /// error behind it (if any).

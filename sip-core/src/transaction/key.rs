@@ -1,7 +1,7 @@
 //! Matching messages to transactions (RFC 3261 17.1.3 and 17.2.3) and where
 //! responses go (18.2.2, RFC 3581).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::header::Via;
 use crate::message::{Method, Request, Response};
@@ -107,14 +107,28 @@ impl ServerKey {
 }
 
 /// Where to send the responses to a request that arrived from `source`
-/// with top Via `via` (RFC 3261 18.2.2 for unreliable unicast, with RFC 3581
-/// symmetric response routing): the source address when the Via asks for
-/// `rport`, otherwise the source IP with the sent-by port (5060 by default).
+/// with top Via `via` (RFC 3261 18.2.2 for unreliable transports, with RFC
+/// 3581 symmetric response routing): the `maddr` address with the sent-by
+/// port (5060 by default) when the Via has one that is an IP address (a
+/// host name would need DNS, which is the driver's job, so it falls through
+/// to the next rule); otherwise the source address when the Via asks for
+/// `rport`; otherwise the source IP with the sent-by port.
 pub fn response_destination(via: &Via, source: SocketAddr) -> SocketAddr {
+    let port = via.port.unwrap_or(5060);
+    let maddr = via.maddr().and_then(|m| {
+        let bare = m
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(m);
+        bare.parse::<IpAddr>().ok()
+    });
+    if let Some(ip) = maddr {
+        return SocketAddr::new(ip, port);
+    }
     if via.rport().is_some() {
         return source;
     }
-    SocketAddr::new(source.ip(), via.port.unwrap_or(5060))
+    SocketAddr::new(source.ip(), port)
 }
 
 #[cfg(test)]
@@ -137,5 +151,28 @@ mod tests {
             response_destination(&no_port, src),
             "198.51.100.7:5060".parse().unwrap()
         );
+    }
+
+    #[test]
+    fn response_destination_prefers_an_ip_maddr() {
+        let src: SocketAddr = "198.51.100.7:40123".parse().unwrap();
+        let v4 = Via::parse_value(
+            "SIP/2.0/UDP 10.0.0.2:5062;branch=z9hG4bKa;maddr=239.255.255.1;ttl=1;rport",
+        )
+        .unwrap();
+        assert_eq!(
+            response_destination(&v4, src),
+            "239.255.255.1:5062".parse().unwrap()
+        );
+        let v6 = Via::parse_value("SIP/2.0/UDP h;branch=z9hG4bKa;maddr=[2001:db8::9]").unwrap();
+        assert_eq!(
+            response_destination(&v6, src),
+            "[2001:db8::9]:5060".parse().unwrap()
+        );
+        // A host name cannot be resolved here: the rport rule applies.
+        let named =
+            Via::parse_value("SIP/2.0/UDP h:5070;branch=z9hG4bKa;maddr=proxy.example;rport")
+                .unwrap();
+        assert_eq!(response_destination(&named, src), src);
     }
 }
