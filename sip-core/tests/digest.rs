@@ -160,6 +160,69 @@ fn session_variants_and_auth_int_verify() {
     }
 }
 
+/// Known answers for the session variants and auth-int, computed outside
+/// this crate with coreutils and OpenSSL for user `u`, realm `r`, password
+/// `p`, nonce `n`, cnonce `c`, nc 00000007, `INVITE sip:b@h`, body
+/// `v=0\r\n`. With `H` = `md5sum`, `sha256sum` or
+/// `openssl dgst -sha512-256 -r`, and `h() { printf '%s' "$1" | H | cut -d' ' -f1; }`:
+///
+/// ```sh
+/// HB=$(printf 'v=0\r\n' | H | cut -d' ' -f1)          # H(entity-body)
+/// A=$(h "u:r:p"); HA1S=$(h "$A:n:c")                  # -sess: H(H(u:r:p):nonce:cnonce)
+/// HA2I=$(h "INVITE:sip:b@h:$HB"); HA2=$(h "INVITE:sip:b@h")
+/// h "$HA1S:n:00000007:c:auth-int:$HA2I"               # -sess, auth-int
+/// h "$A:n:00000007:c:auth-int:$HA2I"                  # plain, auth-int
+/// h "$HA1S:n:00000007:c:auth:$HA2"                    # -sess, auth
+/// ```
+#[test]
+fn session_variants_and_auth_int_known_answers() {
+    let cases = [
+        ("MD5-sess", "auth-int", "c734a20838e3cad48eb27d52a3a19808"),
+        ("MD5", "auth-int", "c57830530f1f8e818435d1de5e843709"),
+        ("MD5-sess", "auth", "44d364ca9de3471f32cfcb46e032c62a"),
+        (
+            "SHA-256-sess",
+            "auth-int",
+            "a2230b73f09f78e742fee73c22bdd0fe8bede04d7194b44b1b156c3c1f16f011",
+        ),
+        (
+            "SHA-256",
+            "auth-int",
+            "a93b62e59d7f29fc44e087794e6951952603e1a2567738025b0f92e679d5714c",
+        ),
+        (
+            "SHA-256-sess",
+            "auth",
+            "f86d46c135352e769edd6ede40bd514a8297ec9a0167d8a1084691b98333e30d",
+        ),
+        (
+            "SHA-512-256-sess",
+            "auth-int",
+            "388fb515721dbaa2eeabf074ffa4e33d12b8549603bcc8f9a3f64ebe4d624266",
+        ),
+    ];
+    let input = DigestInput {
+        username: "u",
+        password: "p",
+        method: "INVITE",
+        uri: "sip:b@h",
+        body: b"v=0\r\n",
+    };
+    for (alg, qop, expected) in cases {
+        let ch = challenge_from(&format!(
+            r#"Digest realm="r", nonce="n", algorithm={alg}, qop="{qop}""#
+        ));
+        let qop = ch.qop[0];
+        assert_eq!(
+            compute_response(&ch, &input, Some(qop), 7, "c"),
+            expected,
+            "{alg} {qop:?}"
+        );
+        let creds = DigestCredentials::answer(&ch, &input, 7, "c");
+        assert_eq!(creds.response, expected, "{alg} {qop:?}");
+    }
+}
+
 #[test]
 fn rfc2069_form_without_qop() {
     let ch = challenge_from(r#"Digest realm="r", nonce="abc""#);
