@@ -165,6 +165,14 @@ fn tone(n: usize) -> Vec<i16> {
         .collect()
 }
 
+/// Where a hand-made stream starts, and which of its packets are lost.
+#[derive(Default)]
+struct Stream {
+    sequence: u16,
+    timestamp: u32,
+    lost: Vec<u32>,
+}
+
 /// Sends one packet per tick in real time (arriving 30 ms after its media
 /// time) and returns the frames played: `(packet index at the tick, frame)`.
 fn play(
@@ -172,13 +180,27 @@ fn play(
     packets: &[(u8, Vec<u8>)],
     extra_ticks: u32,
 ) -> (MediaSession, Vec<(u32, InboundFrame)>) {
+    play_stream(codec, packets, extra_ticks, &Stream::default())
+}
+
+fn play_stream(
+    codec: Codec,
+    packets: &[(u8, Vec<u8>)],
+    extra_ticks: u32,
+    stream: &Stream,
+) -> (MediaSession, Vec<(u32, InboundFrame)>) {
     let start = Instant::now();
     let mut s = session(codec, start);
     let mut frames = Vec::new();
     for k in 0..packets.len() as u32 + extra_ticks {
         let now = start + TICK * k + Duration::from_millis(30);
-        if let Some((pt, payload)) = packets.get(k as usize) {
-            s.handle_rtp(now, remote(), rtp(*pt, k as u16, k * 160, payload));
+        if let Some((pt, payload)) = packets
+            .get(k as usize)
+            .filter(|_| !stream.lost.contains(&k))
+        {
+            let sequence = stream.sequence.wrapping_add(k as u16);
+            let timestamp = stream.timestamp.wrapping_add(k * 160);
+            s.handle_rtp(now, remote(), rtp(*pt, sequence, timestamp, payload));
         }
         s.handle_timeout(now);
         frames.extend(drain(&mut s).into_iter().map(|f| (k, f)));
@@ -186,18 +208,104 @@ fn play(
     (s, frames)
 }
 
-#[test]
-fn comfort_noise_plays_at_the_level_the_remote_party_signalled() {
+/// `seconds` of a tone as 20 ms PCMU packets.
+fn pcmu_tone(seconds: usize) -> Vec<(u8, Vec<u8>)> {
     let mut encoder = codecs::encoder_for(Codec::Pcmu).unwrap();
-    let pcm = tone(160 * 50);
-    let mut packets: Vec<(u8, Vec<u8>)> = pcm
+    tone(8000 * seconds)
         .chunks(160)
         .map(|c| {
             let mut out = [0u8; 160];
             let n = encoder.encode(c, &mut out).unwrap();
             (0, out[..n].to_vec())
         })
+        .collect()
+}
+
+#[test]
+fn the_timestamp_and_sequence_wraps_pass_unnoticed() {
+    let stream = Stream {
+        sequence: 65_500,
+        timestamp: 0xFFFF_F000,
+        lost: Vec::new(),
+    };
+    // 10 s: the timestamp wraps after 0.5 s, the sequence after 0.72 s.
+    let (s, frames) = play_stream(Codec::Pcmu, &pcmu_tone(10), 0, &stream);
+    let q = s.stats();
+    // RFC 3550 A.1: counting starts with the packet that ends probation.
+    assert_eq!(q.packets_expected, 499);
+    assert_eq!(q.packets_received, 499);
+    assert_eq!(q.packets_lost, 0);
+    assert_eq!(q.jitter_buffer.resyncs, 0);
+    assert_eq!(q.jitter_buffer.frames_missing, 0);
+    assert_eq!(
+        q.jitter_buffer.frames_late + q.jitter_buffer.frames_discarded,
+        0
+    );
+    let playing: Vec<&InboundFrame> = frames
+        .iter()
+        .map(|(_, f)| f)
+        .skip_while(|f| f.kind == FrameKind::Silence)
         .collect();
+    assert!(playing.len() >= 495, "{} frames played", playing.len());
+    for (k, f) in playing.iter().enumerate() {
+        assert!(
+            matches!(f.kind, FrameKind::Audio | FrameKind::Compressed) && rms(&f.samples) > 3000.0,
+            "frame {k}: {:?}, RMS {}",
+            f.kind,
+            rms(&f.samples)
+        );
+    }
+}
+
+#[test]
+fn the_burst_ratio_comes_from_loss_runs() {
+    // 20 s with 4.5 % loss: 45 isolated packets, or 9 runs of five.
+    let packets = pcmu_tone(20);
+    let isolated = Stream {
+        lost: (1..=45).map(|k| k * 20).collect(),
+        ..Stream::default()
+    };
+    let bursty = Stream {
+        lost: (1..=9).flat_map(|k| k * 100..k * 100 + 5).collect(),
+        ..Stream::default()
+    };
+    let (single, _) = play_stream(Codec::Pcmu, &packets, 0, &isolated);
+    let (burst, _) = play_stream(Codec::Pcmu, &packets, 0, &bursty);
+    let (a, b) = (single.stats(), burst.stats());
+    println!(
+        "isolated {:?}\nbursty {:?}",
+        a.jitter_buffer, b.jitter_buffer
+    );
+    // A lost frame may be skipped instead of concealed when the delay is
+    // above target; every one concealed is its own run.
+    let (missing, runs) = (a.jitter_buffer.frames_missing, a.jitter_buffer.loss_events);
+    assert_eq!(missing, runs);
+    assert!(
+        missing + a.jitter_buffer.frames_skipped >= 45,
+        "{missing} missing"
+    );
+    let (missing, runs) = (b.jitter_buffer.frames_missing, b.jitter_buffer.loss_events);
+    assert_eq!(runs, 9);
+    assert!((40..=45).contains(&missing), "{missing} missing in bursts");
+    assert!(
+        (a.loss_percent - b.loss_percent).abs() < 0.01,
+        "{} {}",
+        a.loss_percent,
+        b.loss_percent
+    );
+    // Same loss, but bursts sound worse (G.107 BurstR about 5 x 0.955).
+    // Ie,eff = Ie + (95 - Ie) Ppl / (Ppl / BurstR + Bpl): about 2 points of R here.
+    assert!(
+        b.r_factor < a.r_factor - 1.5,
+        "R {} bursty, {} isolated",
+        b.r_factor,
+        a.r_factor
+    );
+}
+
+#[test]
+fn comfort_noise_plays_at_the_level_the_remote_party_signalled() {
+    let mut packets = pcmu_tone(1);
     // RFC 3389: level 40 -dBov, then the sender stays silent.
     packets.push((13, vec![40]));
     let (s, frames) = play(Codec::Pcmu, &packets, 50);

@@ -153,6 +153,8 @@ pub struct JitterBuffer {
     estimator: DelayEstimator,
     stats: JitterStats,
     missing_run: u32,
+    /// The last frame due was missing (a loss run is under way).
+    in_loss_run: bool,
     pops_above_target: u32,
     jump_candidate: Option<i64>,
     /// The last frame played was comfort noise: the sender is silent.
@@ -180,6 +182,7 @@ impl JitterBuffer {
             timeline: None,
             stats: JitterStats::default(),
             missing_run: 0,
+            in_loss_run: false,
             pops_above_target: 0,
             jump_candidate: None,
             in_silence_period: false,
@@ -507,6 +510,10 @@ impl JitterBuffer {
         } else {
             self.pops_above_target = 0;
             self.stats.frames_missing += 1;
+            if !self.in_loss_run {
+                self.in_loss_run = true;
+                self.stats.loss_events += 1;
+            }
             timeline.cursor += 1;
             self.conceal()
         };
@@ -554,6 +561,7 @@ impl JitterBuffer {
 
     fn play_ready(&mut self, timeline: &mut Timeline, delay: i64, target: i64) -> Playout {
         self.missing_run = 0;
+        self.in_loss_run = false;
         if delay - self.frame_us >= target + SHRINK_HYSTERESIS_US {
             self.pops_above_target += 1;
         } else {

@@ -29,8 +29,11 @@ pub struct JitterStats {
     pub frames_skipped: u64,
     /// Samples of concealment produced (missing frames and expansion).
     pub concealed_samples: u64,
-    /// Runs of consecutive concealed frames.
+    /// Runs of consecutive concealed frames (loss and expansion).
     pub concealment_events: u64,
+    /// Runs of consecutive missing frames (losses only; a run may include
+    /// expansion while the delay grew to target).
+    pub loss_events: u64,
     /// Frames removed to shrink the delay (silence dropped or two frames
     /// time-compressed into one).
     pub accelerate_events: u64,

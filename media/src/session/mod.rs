@@ -736,10 +736,10 @@ impl MediaSession {
         } else {
             ((lost.max(0) as f64 + jb.frames_late as f64) * 100.0 / expected as f64).min(100.0)
         };
-        let burst_ratio = if jb.concealment_events == 0 {
+        let burst_ratio = if jb.loss_events == 0 {
             1.0
         } else {
-            let mean_burst = jb.frames_missing as f64 / jb.concealment_events as f64;
+            let mean_burst = jb.frames_missing as f64 / jb.loss_events as f64;
             (mean_burst * (1.0 - loss_percent / 100.0)).max(1.0)
         };
         let rtt = self.rtcp.round_trip_time;
