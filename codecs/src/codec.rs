@@ -69,6 +69,26 @@ impl Codec {
         }
     }
 
+    /// Duration of one codec frame in microseconds: 20,000 for GSM, 10,000
+    /// for G.729, and 125 (one sample) for the sample-based G.711 codecs
+    /// (RFC 3551 section 4.2).
+    pub const fn frame_duration_us(self) -> u32 {
+        (self.frame_samples() as u32) * 1_000_000 / self.clock_rate()
+    }
+
+    /// The packet duration Trunkline sends and offers, SDP's `a=ptime` in
+    /// milliseconds: 20 for every codec (RFC 3551's default for all four),
+    /// [`PACKET_SAMPLES`] samples.
+    pub const fn ptime_ms(self) -> u32 {
+        (PACKET_SAMPLES as u32) * 1000 / self.clock_rate()
+    }
+
+    /// Bytes of one [`Codec::ptime_ms`] packet: 160 for G.711, 33 for GSM,
+    /// 20 for G.729 (two frames).
+    pub const fn packet_bytes(self) -> usize {
+        PACKET_SAMPLES / self.frame_samples() * self.frame_bytes()
+    }
+
     /// Looks a codec up by its SDP encoding name (case-insensitive) and clock rate.
     pub fn from_rtpmap(name: &str, clock_rate: u32) -> Option<Codec> {
         Codec::ALL

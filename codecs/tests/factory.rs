@@ -36,6 +36,29 @@ fn each_object_reports_its_codec() {
     }
 }
 
+/// Frame and packet durations as SDP states them, and a 20 ms packet of
+/// PCM encodes to exactly `packet_bytes`.
+#[test]
+fn durations_and_packet_sizes_are_consistent() {
+    let expected = [
+        (Codec::Pcmu, 125, 160),
+        (Codec::Pcma, 125, 160),
+        (Codec::G729, 10_000, 20),
+        (Codec::Gsm, 20_000, 33),
+    ];
+    for (codec, frame_us, packet_bytes) in expected {
+        assert_eq!(codec.frame_duration_us(), frame_us, "{codec}");
+        assert_eq!(codec.ptime_ms(), 20, "{codec}");
+        assert_eq!(codec.packet_bytes(), packet_bytes, "{codec}");
+        let mut out = [0u8; 400];
+        let written = encoder_for(codec)
+            .unwrap()
+            .encode(&[0; PACKET_SAMPLES], &mut out)
+            .unwrap();
+        assert_eq!(written, codec.packet_bytes(), "{codec}");
+    }
+}
+
 #[test]
 fn g711_objects_match_the_raw_functions() {
     let pcm = signals::white_noise(1600, 7);
