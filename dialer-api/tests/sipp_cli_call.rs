@@ -163,6 +163,8 @@ async fn a_call_hung_up_through_the_twilio_rest_route() {
         "019-876 5432",
         "--param",
         "order=A-1",
+        "--param",
+        "customer_name=Ana",
         "--http",
         &http_arg,
     ])
@@ -194,7 +196,11 @@ async fn a_call_hung_up_through_the_twilio_rest_route() {
     assert!(r["call_id"].as_str().is_some_and(|c| !c.is_empty()));
     let (stop, seen) = bot.await.unwrap();
     assert_eq!(stop["stop"]["callSid"], r["call_sid"]);
-    assert_eq!(seen[1]["start"]["customParameters"]["order"], "A-1");
+    let custom = &seen[1]["start"]["customParameters"];
+    assert_eq!(custom["order"], "A-1");
+    assert_eq!(custom["customer_name"], "Ana");
+    assert_eq!(custom["to_number"], "+60198765432");
+    assert_eq!(custom["from_number"], "+60123456789");
     assert_sipp_ok(trunk).await;
     let (packets, _) = peer.stop().await;
     assert!(packets.len() > 40);
@@ -311,4 +317,214 @@ async fn sigterm_hangs_up_with_bye_and_reports() {
     let run = bot.await.unwrap();
     assert_eq!(run.json.last().unwrap().1["event"], "stop");
     peer.stop().await;
+}
+
+/// SIPp answering `engine_answer.xml` with PCMU, media to `peer`, hanging up after `talk_ms`.
+async fn answering_trunk(peer: &RtpPeer, talk_ms: &str) -> Sipp {
+    let port = peer.addr().port().to_string();
+    Sipp::start(
+        "engine_answer.xml",
+        &[
+            "-key",
+            "codec_pt",
+            "0",
+            "-key",
+            "codec_name",
+            "PCMU",
+            "-key",
+            "rtp_ip",
+            "127.0.0.1",
+            "-key",
+            "rtp_port",
+            &port,
+            "-d",
+            talk_ms,
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pcm_at_16_khz_through_the_binary() {
+    if !sipp::available() {
+        return;
+    }
+    let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
+    let trunk = answering_trunk(&peer, "200").await;
+    let (listener, bot_addr) = bot_listener().await;
+    let bot = sipp_support::bots::pcm_bot(
+        listener,
+        sipp_support::bots::BotPlan::tone_then_hangup(1.0),
+        16_000,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &trunk.proxy(), "ws://127.0.0.1:1/unused");
+    let url = format!("ws://{bot_addr}/pcm");
+    let out = trunkline_call(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--to",
+        "+60198765432",
+        "--handler",
+        &url,
+        "--protocol",
+        "pcm",
+        "--sample-rate",
+        "16000",
+    ])
+    .await;
+    let r = report(&out);
+    assert!(out.status.success(), "{r}");
+    assert_eq!(
+        (r["status"].as_str(), r["hangup_by"].as_str()),
+        (Some("completed"), Some("handler"))
+    );
+    let run = bot.await.unwrap();
+    let start = &run.json.first().expect("the pcm start frame").1;
+    assert_eq!(start["event"], "start", "{start}");
+    assert_eq!(start["sampleRate"], 16_000, "{start}");
+    // 20 ms of 16 kHz L16 is 640 bytes.
+    assert!(run.frames.len() > 20, "{} frames", run.frames.len());
+    assert!(run.frames.iter().all(|(_, _, f)| f.len() == 640));
+    assert_sipp_ok(trunk).await;
+    let (packets, _) = peer.stop().await;
+    assert!(packets.len() > 30, "{} RTP packets", packets.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audiosocket_over_tcp_through_the_binary() {
+    if !sipp::available() {
+        return;
+    }
+    let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
+    let trunk = answering_trunk(&peer, "200").await;
+    let (listener, bot_addr) = bot_listener().await;
+    let bot = sipp_support::bots::audiosocket_bot(
+        listener,
+        sipp_support::bots::BotPlan::tone_then_hangup(1.0),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &trunk.proxy(), "ws://127.0.0.1:1/unused");
+    let url = format!("tcp://{bot_addr}");
+    let out = trunkline_call(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--to",
+        "+60198765432",
+        "--handler",
+        &url,
+        "--protocol",
+        "audiosocket",
+    ])
+    .await;
+    let r = report(&out);
+    assert!(out.status.success(), "{r}");
+    assert_eq!(
+        (r["status"].as_str(), r["hangup_by"].as_str()),
+        (Some("completed"), Some("handler"))
+    );
+    let run = bot.await.unwrap();
+    // AudioSocket audio frames (kind 0x10) of 20 ms of 8 kHz L16: 320 bytes.
+    let audio: Vec<_> = run
+        .frames
+        .iter()
+        .filter(|(_, kind, _)| *kind == 0x10)
+        .collect();
+    assert!(audio.len() > 20, "{} audio frames", audio.len());
+    assert!(audio.iter().all(|(_, _, f)| f.len() == 320));
+    assert_sipp_ok(trunk).await;
+    let (packets, _) = peer.stop().await;
+    assert!(packets.len() > 30, "{} RTP packets", packets.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_exits_1_with_486_in_the_report() {
+    if !sipp::available() {
+        return;
+    }
+    let trunk = Sipp::start("engine_busy.xml", &[]).await;
+    let (listener, bot_addr) = bot_listener().await;
+    let bot = sipp_support::bots::twilio_bot(
+        listener,
+        sipp_support::bots::BotPlan::tone_then_hangup(1.0),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &trunk.proxy(),
+        &format!("ws://{bot_addr}/stream"),
+    );
+    let out = trunkline_call(&["--config", cfg.to_str().unwrap(), "--to", "+60198765432"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&out);
+    assert_eq!(r["status"], "busy", "{r}");
+    assert_eq!(r["sip_status"], 486, "{r}");
+    assert_eq!(r["sip_reason"], "Busy Here", "{r}");
+    assert_eq!(r["error"], Value::Null, "{r}");
+    assert_sipp_ok(trunk).await;
+    let run = bot.await.unwrap();
+    assert!(run.start_at.is_none(), "the bot got start on a busy call");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ring_timeout_of_the_config_applies_without_the_flag() {
+    if !sipp::available() {
+        return;
+    }
+    let trunk = Sipp::start("engine_no_answer.xml", &[]).await;
+    let (listener, bot_addr) = bot_listener().await;
+    let bot = sipp_support::bots::twilio_bot(
+        listener,
+        sipp_support::bots::BotPlan::tone_then_hangup(1.0),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &trunk.proxy(),
+        &format!("ws://{bot_addr}/stream"),
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("[sip]\n", "[sip]\nring_timeout = 2\n")).unwrap();
+    let started = std::time::Instant::now();
+    let out = trunkline_call(&["--config", cfg.to_str().unwrap(), "--to", "+60198765432"]).await;
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&out);
+    assert_eq!(r["status"], "no_answer", "{r}");
+    assert_eq!(r["sip_status"], 487, "{r}");
+    // Cancelled after the configured 2 s, not the old flag default of 60 s.
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "took {took:?}"
+    );
+    assert_sipp_ok(trunk).await;
+    drop(bot);
+}
+
+#[tokio::test]
+async fn durations_out_of_range_are_refused_by_the_command_line() {
+    for (flag, value, range) in [
+        ("--max-duration", "18446744073709551615", "1..=86400"),
+        ("--max-duration", "0", "1..=86400"),
+        ("--ring-timeout", "18446744073709551615", "1..=600"),
+        ("--ring-timeout", "601", "1..=600"),
+    ] {
+        let out = trunkline_call(&[
+            "--config",
+            "/nonexistent.toml",
+            "--to",
+            "+60198765432",
+            flag,
+            value,
+        ])
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("invalid value '{value}' for '{flag}"))
+                && stderr.contains(&format!("is not in {range}")),
+            "{stderr}"
+        );
+    }
 }

@@ -3,18 +3,20 @@
 //! call report) on stdout. Exit 0 when the call was answered and completed
 //! normally, 1 otherwise.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use dialer_api::config::{Config, HandlerConfig, HandlerProtocol, normalize_e164, region_of};
-use dialer_api::engine::{CallRequest, Engine, EngineSettings, HangupTarget, Trunk, hangup_router};
+use dialer_api::engine::{
+    CallReport, CallRequest, Engine, EngineSettings, HangupTarget, Trunk, hangup_router,
+};
+use dialer_api::handler::CallMetadata;
 use dialer_api::scheduler::HangupBy;
 
-use super::register::init_logging;
-use super::stop_signal::stop_signal;
+use super::logging::init_logging;
+use super::stop_signal::StopSignal;
 
 /// Arguments of `trunkline call`.
 #[derive(Debug, clap::Args)]
@@ -37,15 +39,18 @@ pub struct CallArgs {
     /// The pcm handler's sample rate (8000, 16000 or 24000); default `[handler] sample_rate`.
     #[arg(long)]
     sample_rate: Option<u32>,
-    /// A parameter for the handler's `customParameters` (repeatable).
+    /// A parameter for the handler's `customParameters` (repeatable). `user_id`,
+    /// `campaign_id`, `prompt_id` and `customer_name` fill the standard keys;
+    /// `from_number` and `to_number` come from the trunk's caller ID and `--to`.
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
-    /// Hang up after this many seconds of talk.
-    #[arg(long, default_value_t = 3600)]
+    /// Hang up after this many seconds of talk (1 to 86400).
+    #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     max_duration: u64,
-    /// Give up (CANCEL) when nobody answers within this many seconds.
-    #[arg(long, default_value_t = 60)]
-    ring_timeout: u64,
+    /// Give up (CANCEL) when nobody answers within this many seconds (1 to 600);
+    /// default `[sip] ring_timeout`.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    ring_timeout: Option<u64>,
     /// Serve the Twilio hang-up route (`POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`) here.
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
@@ -56,6 +61,32 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
         _ => Err(format!("'{text}' is not KEY=VALUE")),
     }
+}
+
+/// Puts `--param` values in the call's metadata: the standard keys that a
+/// caller may choose go to their own fields (else the handler would see them
+/// overwritten with ""), the numbers may not be overridden, the rest are
+/// per-call parameters.
+fn apply_params(metadata: &mut CallMetadata, params: &[(String, String)]) -> Result<(), String> {
+    for (key, value) in params {
+        let field = match key.as_str() {
+            "user_id" => &mut metadata.user_id,
+            "campaign_id" => &mut metadata.campaign_id,
+            "prompt_id" => &mut metadata.prompt_id,
+            "customer_name" => &mut metadata.customer_name,
+            "from_number" | "to_number" => {
+                return Err(format!(
+                    "--param {key}: set by Trunkline (from the trunk's caller_id and --to), not by a parameter"
+                ));
+            }
+            _ => {
+                metadata.params.insert(key.clone(), value.clone());
+                continue;
+            }
+        };
+        value.clone_into(field);
+    }
+    Ok(())
 }
 
 /// Everything checked before anything is dialled.
@@ -93,11 +124,10 @@ fn plan(args: &CallArgs) -> Result<Plan, String> {
         .or_else(|| configured.map(HandlerConfig::sample_rate));
     let handler = HandlerConfig::new(&url, protocol, rate).map_err(|e| format!("handler {e}"))?;
     let trunk = Trunk::from(trunk);
-    let params: BTreeMap<String, String> = args.params.iter().cloned().collect();
-    let mut request =
-        CallRequest::new(&trunk.name, &to, &trunk.caller_id, handler).with_params(params);
+    let mut request = CallRequest::new(&trunk.name, &to, &trunk.caller_id, handler);
+    apply_params(&mut request.metadata, &args.params)?;
     request.max_duration = Duration::from_secs(args.max_duration);
-    request.ring_timeout = Some(Duration::from_secs(args.ring_timeout));
+    request.ring_timeout = args.ring_timeout.map(Duration::from_secs);
     Ok(Plan {
         settings: EngineSettings::from_config(&config),
         trunk,
@@ -108,7 +138,7 @@ fn plan(args: &CallArgs) -> Result<Plan, String> {
 
 /// Runs `trunkline call`.
 pub fn run(args: &CallArgs) -> ExitCode {
-    init_logging();
+    init_logging("warn");
     let plan = match plan(args) {
         Ok(p) => p,
         Err(e) => {
@@ -127,6 +157,9 @@ pub fn run(args: &CallArgs) -> ExitCode {
 }
 
 async fn call(plan: Plan) -> ExitCode {
+    // Listen from the start: a signal during registration still un-registers
+    // and prints the report.
+    let mut stop = StopSignal::listen();
     let engine = match Engine::start(plan.settings).await {
         Ok(e) => e,
         Err(e) => {
@@ -143,13 +176,22 @@ async fn call(plan: Plan) -> ExitCode {
         engine.shutdown().await;
         return ExitCode::FAILURE;
     }
+    let request = plan.request;
     if registers {
         // Register first and wait for the outcome, then dial.
-        if let Err(e) = engine.register(&name, limit).await {
-            eprintln!("trunkline: {e}; dialling anyway");
+        tokio::select! {
+            outcome = engine.register(&name, limit) => {
+                if let Err(e) = outcome {
+                    eprintln!("trunkline: {e}; dialling anyway");
+                }
+            }
+            () = stop.recv() => {
+                eprintln!("trunkline: stopping: not dialling");
+                let report = CallReport::not_placed(&request, "stopped before dialling (SIGTERM or Ctrl-C)");
+                return finish(&engine, &report).await;
+            }
         }
     }
-    let request = plan.request;
     if let Some(addr) = plan.http {
         let target = HangupTarget {
             engine: engine.clone(),
@@ -177,13 +219,18 @@ async fn call(plan: Plan) -> ExitCode {
     tokio::pin!(placing);
     let report = tokio::select! {
         report = &mut placing => report,
-        () = stop_signal() => {
+        () = stop.recv() => {
             eprintln!("trunkline: stopping: hanging up");
             engine.hangup(&key, HangupBy::Trunkline);
             placing.await
         }
     };
-    match serde_json::to_string(&report) {
+    finish(&engine, &report).await
+}
+
+/// Prints the report, stops the engine (un-REGISTER) and picks the exit status.
+async fn finish(engine: &Engine, report: &CallReport) -> ExitCode {
+    match serde_json::to_string(report) {
         Ok(json) => println!("{json}"),
         Err(e) => eprintln!("trunkline: cannot print the report: {e}"),
     }
@@ -192,5 +239,45 @@ async fn call(plan: Plan) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn standard_keys_fill_the_metadata_and_the_rest_are_parameters() {
+        let mut m = CallMetadata::new(uuid::Uuid::nil(), "+60123456789", "+60198765432");
+        let given = pairs(&[
+            ("customer_name", "Ana"),
+            ("user_id", "7"),
+            ("campaign_id", "c1"),
+            ("prompt_id", "p1"),
+            ("order", "A-1"),
+        ]);
+        apply_params(&mut m, &given).unwrap();
+        let p = m.custom_parameters();
+        assert_eq!(p["customer_name"], "Ana");
+        assert_eq!(p["user_id"], "7");
+        assert_eq!(p["campaign_id"], "c1");
+        assert_eq!(p["prompt_id"], "p1");
+        assert_eq!(p["order"], "A-1");
+        assert_eq!(p["to_number"], "+60198765432");
+    }
+
+    #[test]
+    fn the_numbers_cannot_be_overridden() {
+        let mut m = CallMetadata::new(uuid::Uuid::nil(), "+60123456789", "+60198765432");
+        let e = apply_params(&mut m, &pairs(&[("to_number", "+1")])).unwrap_err();
+        assert!(e.starts_with("--param to_number: set by Trunkline"), "{e}");
+        assert_eq!(m.to_number, "+60198765432");
     }
 }

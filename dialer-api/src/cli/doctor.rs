@@ -26,7 +26,7 @@ pub struct DoctorArgs {
 
 /// Runs `trunkline doctor`.
 pub fn run(args: &DoctorArgs) -> ExitCode {
-    super::register::init_logging();
+    super::logging::init_logging("warn");
     let loaded = Config::load(&args.config);
     let first = doctor::config_check(&args.config, &loaded);
     println!("{first}");

@@ -6,6 +6,7 @@ mod check_config;
 mod demo;
 mod doctor;
 mod echo_bot;
+mod logging;
 mod register;
 mod serve;
 mod sim_trunk;

@@ -9,6 +9,9 @@ use std::process::ExitCode;
 use dialer_api::config::Config;
 use dialer_api::engine::{Engine, EngineSettings, RegisterError, Trunk};
 
+use super::logging::init_logging;
+use super::stop_signal::StopSignal;
+
 /// Arguments of `trunkline register`.
 #[derive(Debug, clap::Args)]
 pub struct RegisterArgs {
@@ -20,20 +23,9 @@ pub struct RegisterArgs {
     trunk: Option<String>,
 }
 
-/// Logs to stderr; `RUST_LOG` picks the level (warnings by default).
-pub(crate) fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
-}
-
 /// Runs `trunkline register`.
 pub fn run(args: &RegisterArgs) -> ExitCode {
-    init_logging();
+    init_logging("warn");
     let config = match Config::load(&args.config) {
         Ok(c) => c,
         Err(e) => {
@@ -65,6 +57,7 @@ pub fn run(args: &RegisterArgs) -> ExitCode {
 }
 
 async fn register(settings: EngineSettings, trunk: Trunk) -> ExitCode {
+    let mut stop = StopSignal::listen();
     let engine = match Engine::start(settings).await {
         Ok(e) => e,
         Err(e) => {
@@ -79,7 +72,16 @@ async fn register(settings: EngineSettings, trunk: Trunk) -> ExitCode {
         engine.shutdown().await;
         return ExitCode::FAILURE;
     }
-    let code = match engine.register(&name, limit).await {
+    let outcome = tokio::select! {
+        outcome = engine.register(&name, limit) => outcome,
+        () = stop.recv() => {
+            // Shutting down un-registers whatever the REGISTER achieved.
+            eprintln!("trunkline: stopped before the registration finished");
+            engine.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match outcome {
         Ok(registered) => {
             for f in &registered.failures {
                 println!("registration failed: {f}");

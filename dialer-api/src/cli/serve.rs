@@ -13,6 +13,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::logging::init_logging;
+use super::stop_signal::StopSignal;
+
 /// Arguments of `trunkline serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -21,42 +24,9 @@ pub struct ServeArgs {
     config: PathBuf,
 }
 
-async fn stop_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    tracing::info!("stopping: finishing calls in flight");
-}
-
 /// Runs `trunkline serve`.
 pub fn run(args: &ServeArgs) -> ExitCode {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
+    init_logging("info");
     let config = match Config::load(&args.config) {
         Ok(c) => c,
         Err(e) => {
@@ -96,6 +66,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        // From here on SIGTERM and Ctrl-C stop the service gracefully.
+        let mut stop = StopSignal::listen();
         // The call engine: one SIP socket for every user's trunk.
         let engine = match Engine::start(EngineSettings::from_config(&config)).await {
             Ok(e) => e,
@@ -105,7 +77,11 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             }
         };
         let dialer: Arc<dyn CallEngine> = Arc::new(engine.clone());
-        let result = serve(settings, Some(dialer), stop_signal()).await;
+        let stopping = async move {
+            stop.recv().await;
+            tracing::info!("stopping: finishing calls in flight");
+        };
+        let result = serve(settings, Some(dialer), stopping).await;
         // Calls were hung up by the scheduler; un-REGISTER every trunk.
         engine.shutdown().await;
         match result {

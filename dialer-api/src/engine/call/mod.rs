@@ -150,7 +150,7 @@ enum Early {
 /// Places `req` (see the module documentation) and reports how it went.
 pub(crate) async fn run(inner: Arc<Inner>, req: CallRequest) -> CallReport {
     let report = CallReport::new(&req.to, &req.metadata.call_sid);
-    let Some(hangups) = inner.track_call(&req.key) else {
+    let Some(mut hangups) = inner.track_call(&req.key) else {
         return report.failed(format!("a call with id {} is already in progress", req.key));
     };
     let _registration = Registration {
@@ -172,6 +172,13 @@ pub(crate) async fn run(inner: Arc<Inner>, req: CallRequest) -> CallReport {
             return report.failed(e.to_string());
         }
     };
+    // Hung up while the handler was being connected: nobody is dialled.
+    if let Ok(by) = hangups.try_recv() {
+        bridge.finish(FinishReason::Trunkline).await;
+        let mut report = report.failed(format!("hung up by {} before dialling", by.as_str()));
+        report.status = crate::scheduler::FinalStatus::Canceled;
+        return report;
+    }
     let mut media = LocalMedia::new(local_ip, ports.port());
     media.codecs = codecs.into_iter().map(sdp_codec).collect();
     let request = InviteRequest {

@@ -70,6 +70,15 @@ impl CallReport {
         }
     }
 
+    /// The report of `request` when it was never placed (canceled before
+    /// dialling), saying why.
+    pub fn not_placed(request: &super::CallRequest, reason: impl Into<String>) -> CallReport {
+        let mut report = CallReport::new(&request.to, &request.metadata.call_sid);
+        report.status = FinalStatus::Canceled;
+        report.error = Some(reason.into());
+        report
+    }
+
     /// The call failed for `reason`.
     pub(crate) fn failed(mut self, reason: impl Into<String>) -> CallReport {
         self.status = FinalStatus::Failed;

@@ -27,6 +27,9 @@ use crate::engine::ports::RtpPorts;
 use crate::handler::{Bridge, HandlerEvent, HandlerEvents};
 use crate::scheduler::{HangupBy, ProgressState};
 
+/// A deadline that never comes in practice (a year).
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365);
+
 /// Seconds from 1900 (NTP) to 1970 (Unix).
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
@@ -105,7 +108,10 @@ pub(super) async fn talk(
         Ok(s) => talk.session = Some(s),
         Err(why) => dialog.hang_up(HangupBy::Trunkline, Some(why)),
     }
-    let max_end = answered_at + req.max_duration;
+    // A limit beyond what the clock can hold is no limit in practice.
+    let max_end = answered_at
+        .checked_add(req.max_duration)
+        .unwrap_or_else(|| answered_at + FAR_FUTURE);
     let end = talk
         .run(dialog, ports, bridge, handler_events, max_end)
         .await;
@@ -132,7 +138,7 @@ impl Talk {
         let mut rtcp_buf = vec![0u8; 2048];
         let mut handler_open = true;
         let mut hangups_open = true;
-        let far = Instant::now() + Duration::from_secs(86_400 * 365);
+        let far = Instant::now() + FAR_FUTURE;
         let sleep = tokio::time::sleep_until(far.into());
         tokio::pin!(sleep);
         loop {
