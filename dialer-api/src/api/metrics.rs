@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+use crate::engine::EngineStats;
+
 /// A histogram with fixed upper bounds.
 #[derive(Debug, Clone)]
 pub struct Histogram {
@@ -95,6 +97,8 @@ pub struct Gauges {
     pub queue_depth: i64,
     /// `(user_id, state)` of every trunk.
     pub registrations: Vec<(String, String)>,
+    /// The SIP socket's counters (`None` without a call engine).
+    pub sip: Option<EngineStats>,
 }
 
 fn escape(value: &str) -> String {
@@ -159,6 +163,9 @@ impl Metrics {
                 escape(state)
             );
         }
+        if let Some(sip) = &gauges.sip {
+            render_sip(&mut out, sip);
+        }
         out.push_str("# HELP trunkline_rtp_loss_ratio RTP packet loss of answered calls.\n");
         out.push_str("# TYPE trunkline_rtp_loss_ratio histogram\n");
         inner.loss.render(&mut out, "trunkline_rtp_loss_ratio", "");
@@ -173,6 +180,41 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The SIP socket's counters: what was read, what was dropped unanswered
+/// and why, what was refused, and the size of the Call-ID route table.
+fn render_sip(out: &mut String, sip: &EngineStats) {
+    out.push_str("# HELP trunkline_sip_received_total SIP datagrams read on this node.\n");
+    out.push_str("# TYPE trunkline_sip_received_total counter\n");
+    let _ = writeln!(out, "trunkline_sip_received_total {}", sip.sip_received);
+    out.push_str(
+        "# HELP trunkline_sip_dropped_total SIP datagrams dropped unanswered: from a SIP scanner, \
+         from an address that is no trunk's (foreign), or not SIP / a response to nothing (unroutable).\n",
+    );
+    out.push_str("# TYPE trunkline_sip_dropped_total counter\n");
+    for (reason, n) in [
+        ("scanner", sip.dropped_scanner),
+        ("foreign", sip.dropped_foreign),
+        ("unroutable", sip.dropped_unroutable),
+    ] {
+        let _ = writeln!(
+            out,
+            "trunkline_sip_dropped_total{{reason=\"{reason}\"}} {n}"
+        );
+    }
+    out.push_str(
+        "# HELP trunkline_sip_refused_requests_total INVITEs from a trunk outside our calls, refused.\n",
+    );
+    out.push_str("# TYPE trunkline_sip_refused_requests_total counter\n");
+    let _ = writeln!(
+        out,
+        "trunkline_sip_refused_requests_total {}",
+        sip.refused_requests
+    );
+    out.push_str("# HELP trunkline_sip_routes Call-IDs the SIP driver routes to a trunk now.\n");
+    out.push_str("# TYPE trunkline_sip_routes gauge\n");
+    let _ = writeln!(out, "trunkline_sip_routes {}", sip.sip_routes);
 }
 
 #[cfg(test)]
@@ -203,7 +245,19 @@ mod tests {
             active_calls: 2,
             queue_depth: 7,
             registrations: vec![("u\"1".into(), "registered".into())],
+            sip: Some(EngineStats {
+                dropped_scanner: 4,
+                dropped_foreign: 2,
+                refused_requests: 1,
+                sip_routes: 3,
+                ..EngineStats::default()
+            }),
         });
+        assert!(text.contains("trunkline_sip_dropped_total{reason=\"scanner\"} 4\n"));
+        assert!(text.contains("trunkline_sip_dropped_total{reason=\"foreign\"} 2\n"));
+        assert!(text.contains("trunkline_sip_dropped_total{reason=\"unroutable\"} 0\n"));
+        assert!(text.contains("trunkline_sip_refused_requests_total 1\n"));
+        assert!(text.contains("trunkline_sip_routes 3\n"));
         assert!(text.contains("trunkline_calls_total{status=\"busy\"} 1"));
         assert!(text.contains("trunkline_active_calls 2"));
         assert!(text.contains("trunkline_queue_depth 7"));

@@ -84,6 +84,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
         active_calls: state.store.calls_in_flight().await?,
         queue_depth: state.store.queue_depth().await?,
         registrations,
+        sip: state.engine.as_ref().and_then(|e| e.sip_stats()),
     };
     Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

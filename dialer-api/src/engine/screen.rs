@@ -73,14 +73,18 @@ pub(crate) fn screen(data: &Bytes) -> Screened {
     }
 }
 
-/// The Call-ID of a message we send, and whether it is an INVITE request.
+/// The Call-ID of a request we send, and whether it is an INVITE; `None`
+/// for our responses (they answer requests that need no route back: an
+/// in-dialog request is routed by its call's INVITE, and an OPTIONS
+/// keep-alive or a refused INVITE leaves nothing to route).
 pub(crate) fn outgoing_call_id(data: &Bytes) -> Option<(String, bool)> {
-    let message = Message::parse(data.clone()).ok()?;
-    let (headers, invite) = match &message {
-        Message::Request(r) => (&r.headers, r.method == Method::Invite),
-        Message::Response(r) => (&r.headers, false),
-    };
-    Some((headers.call_id().ok()?.to_string(), invite))
+    match Message::parse(data.clone()).ok()? {
+        Message::Request(r) => Some((
+            r.headers.call_id().ok()?.to_string(),
+            r.method == Method::Invite,
+        )),
+        Message::Response(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +149,6 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(outgoing_call_id(&r), Some(("xyz".to_owned(), false)));
+        assert_eq!(outgoing_call_id(&r), None, "our responses learn no route");
     }
 }

@@ -75,6 +75,10 @@ impl Engine {
 }
 
 impl CallEngine for Engine {
+    fn sip_stats(&self) -> Option<super::EngineStats> {
+        Some(self.stats())
+    }
+
     fn apply_trunk(&self, user_id: &str, trunk: TrunkSettings) {
         let engine = self.clone();
         let user = user_id.to_owned();

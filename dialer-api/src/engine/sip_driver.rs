@@ -9,7 +9,7 @@
 //!               screen: scanner? ─yes─▶ dropped (counted)
 //!                   │ Call-ID known? ─▶ that trunk's Endpoint
 //!                   │ else a request ─▶ the trunk at that address (OPTIONS 200, INVITE 403)
-//!  commands ─▶ Endpoint (register, invite, hang up)      Endpoint ─▶ transmit (Call-ID learned)
+//!  commands ─▶ Endpoint (register, invite, hang up)      Endpoint ─▶ transmit (a request's Call-ID learned)
 //!  deadlines ─▶ Endpoint::handle_input(Timeout)                  ─▶ events ─▶ registration book, call tasks
 //! ```
 
@@ -345,6 +345,15 @@ impl SipDriver {
             }
         }
         self.routes.entry(call_id).or_insert(id);
+        self.publish_routes();
+    }
+
+    /// Shows the route table's size in the counters.
+    fn publish_routes(&self) {
+        self.counters.sip_routes.store(
+            self.routes.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     fn on_event(&mut self, id: TrunkId, event: Event) {
@@ -398,6 +407,7 @@ impl SipDriver {
             self.slots.remove(&id);
             self.set_deadline(id, None);
             self.routes.retain(|_, t| *t != id);
+            self.publish_routes();
             self.rebuild_sources();
         }
     }
@@ -411,6 +421,7 @@ impl SipDriver {
                 self.routes.remove(&call_id);
             }
         }
+        self.publish_routes();
         while let Some(&(at, id)) = self.deadlines.first() {
             if at > now {
                 break;

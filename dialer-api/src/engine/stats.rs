@@ -15,6 +15,9 @@ pub struct EngineStats {
     pub dropped_unroutable: u64,
     /// Requests outside our dialogs that the endpoint refused (an INVITE to us, ...).
     pub refused_requests: u64,
+    /// Call-IDs the SIP driver routes to a trunk now (registrations, calls
+    /// and recently ended calls).
+    pub sip_routes: u64,
     /// Calls being placed or talking now.
     pub active_calls: u64,
     /// Calls placed since start.
@@ -31,6 +34,7 @@ pub(crate) struct Counters {
     pub(crate) dropped_scanner: AtomicU64,
     pub(crate) dropped_unroutable: AtomicU64,
     pub(crate) refused_requests: AtomicU64,
+    pub(crate) sip_routes: AtomicU64,
     pub(crate) active_calls: AtomicU64,
     pub(crate) calls_placed: AtomicU64,
 }
@@ -49,6 +53,7 @@ impl Counters {
             dropped_scanner: get(&self.dropped_scanner),
             dropped_unroutable: get(&self.dropped_unroutable),
             refused_requests: get(&self.refused_requests),
+            sip_routes: get(&self.sip_routes),
             active_calls: get(&self.active_calls),
             calls_placed: get(&self.calls_placed),
             rtp_pairs_free: rtp_pairs_free as u64,

@@ -280,4 +280,9 @@ pub trait CallEngine: Send + Sync + 'static {
     /// that hung up. Returns whether the call was known. The outcome still arrives through
     /// [`CallEngine::place`].
     fn hangup(&self, call_id: &str, by: HangupBy) -> bool;
+
+    /// The SIP socket's counters, for `/metrics` (`None`, the default: an engine without one).
+    fn sip_stats(&self) -> Option<crate::engine::EngineStats> {
+        None
+    }
 }
