@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod api;
+#[path = "../sipp_support/available.rs"]
+mod available;
 pub mod handler;
 pub mod serve;
 pub mod trunk;

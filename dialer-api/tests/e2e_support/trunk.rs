@@ -28,23 +28,9 @@ pub enum Outcome {
     Unavailable,
 }
 
-/// Whether SIPp can run here. Without it the test is skipped with a printed reason, or fails
-/// when `CI` is set.
+/// Whether SIPp can run here (see `sipp_support/available.rs`).
 pub fn sipp_available() -> bool {
-    let ok = std::process::Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "sipp is not installed (Debian package sip-tester) and CI is set"
-        );
-        eprintln!("skipped: sipp is not installed (apt-get install sip-tester)");
-    }
-    ok
+    super::available::sipp_available()
 }
 
 /// The outcome the scenario picks for `number`.

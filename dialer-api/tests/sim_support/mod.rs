@@ -11,24 +11,12 @@ use std::time::Duration;
 
 use dialer_api::sim::{CallReport, SimEvent, SimTrunk};
 
-/// Whether SIPp can run here. When it cannot, the test fails if `CI` is set
-/// and is skipped with a printed reason otherwise.
+#[path = "../sipp_support/available.rs"]
+mod available;
+
+/// Whether SIPp can run here (see `sipp_support/available.rs`).
 pub fn sipp_available() -> bool {
-    let ok = std::process::Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        let message = "sipp is not installed (apt-get install sip-tester)";
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{message}: required when CI is set"
-        );
-        eprintln!("SKIPPED: {message}");
-    }
-    ok
+    available::sipp_available()
 }
 
 /// A scenario file under `tests/sipp/`.

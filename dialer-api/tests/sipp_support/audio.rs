@@ -62,6 +62,51 @@ pub fn decode(codec: Codec, packets: &[Packet]) -> Vec<Vec<i16>> {
         .collect()
 }
 
+/// Decodes each packet with the reference C decoder of `codec` (libgsm for
+/// GSM, bcg729 for G.729: two 10 ms frames a packet). `None` for the other
+/// codecs, or when the oracle library is missing (skipped with a printed
+/// reason; a failure when `CI` is set).
+pub fn decode_with_oracle(codec: Codec, packets: &[Packet]) -> Option<Vec<Vec<i16>>> {
+    match codec {
+        Codec::Gsm => {
+            let lib = test_oracles::libgsm::Libgsm::load()?;
+            let mut decoder = lib.decoder();
+            Some(
+                packets
+                    .iter()
+                    .map(|p| {
+                        let frame: &[u8; 33] =
+                            p.payload.as_slice().try_into().unwrap_or_else(|_| {
+                                panic!("a GSM payload of {} bytes, not 33", p.payload.len())
+                            });
+                        decoder
+                            .decode(frame)
+                            .expect("libgsm refused a frame Trunkline sent")
+                            .to_vec()
+                    })
+                    .collect(),
+            )
+        }
+        Codec::G729 => {
+            let lib = test_oracles::bcg729::Bcg729::load()?;
+            let mut decoder = lib.decoder();
+            Some(
+                packets
+                    .iter()
+                    .map(|p| {
+                        assert_eq!(p.payload.len(), 20, "a G.729 payload of 20 ms");
+                        p.payload
+                            .chunks(10)
+                            .flat_map(|bits| decoder.decode(bits, false, false))
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
 /// Inter-arrival gaps in ms.
 pub fn gaps_ms(packets: &[Packet]) -> Vec<f64> {
     packets

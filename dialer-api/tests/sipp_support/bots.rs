@@ -55,6 +55,8 @@ pub struct BotRun {
     pub frames: Vec<(Instant, u8, Vec<u8>)>,
     /// When `start` (pcm metadata, AudioSocket UUID) arrived.
     pub start_at: Option<Instant>,
+    /// The same moment by the wall clock (Twilio bot), to compare with SIPp's log.
+    pub start_wall: Option<std::time::SystemTime>,
     /// When the tone was sent.
     pub tone_sent_at: Option<Instant>,
     /// When the clear was sent.
@@ -107,6 +109,7 @@ pub fn twilio_bot(listener: TcpListener, plan: BotPlan) -> JoinHandle<BotRun> {
                     let v: Value = serde_json::from_str(text.as_str()).unwrap();
                     if v["event"] == "start" {
                         run.start_at = Some(now);
+                        run.start_wall = Some(std::time::SystemTime::now());
                         stream_sid = v["streamSid"].as_str().unwrap_or_default().to_owned();
                         let pcm = tone_at(plan.tone_hz, 8000.0, plan.tone_ms as usize * 8, 0, 8000);
                         for chunk in ulaw(&pcm).chunks(160) {

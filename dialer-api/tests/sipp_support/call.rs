@@ -10,7 +10,7 @@ use dialer_api::config::{HandlerConfig, HandlerProtocol};
 use dialer_api::engine::{CallReport, CallRequest, EngineStats};
 use dialer_api::scheduler::ProgressState;
 
-use super::audio::{decode, gaps_ms, quantile, rms, tone_share};
+use super::audio::{decode, decode_with_oracle, gaps_ms, quantile, rms, tone_share};
 use super::bots::{BotPlan, BotRun, audiosocket_bot, bot_listener, pcm_bot, twilio_bot};
 use super::rtp_peer::{Packet, RtpPeer};
 use super::sipp::{Sipp, SippResult};
@@ -266,7 +266,11 @@ pub fn assert_steady_cadence(packets: &[Packet]) {
 /// The indices of the frames (decoded with `codec`) that carry a tone at
 /// `hz`: most of their energy at that frequency, and loud.
 pub fn tone_frames(codec: Codec, packets: &[Packet], hz: f64) -> Vec<usize> {
-    decode(codec, packets)
+    tone_frames_in(&decode(codec, packets), hz)
+}
+
+fn tone_frames_in(decoded: &[Vec<i16>], hz: f64) -> Vec<usize> {
+    decoded
         .iter()
         .enumerate()
         .filter(|(_, f)| tone_share(f, hz, 8000) > 0.8 && rms(f) > 2000.0)
@@ -297,4 +301,16 @@ pub fn assert_tone_reached_the_callee(codec: Codec, packets: &[Packet], hz: f64)
         tail.iter().all(|&r| r < 300.0),
         "no silence after the bot's audio: rms {tail:?}"
     );
+    // The reference decoder (libgsm, bcg729) hears the same tone in the same frames.
+    if let Some(reference) = decode_with_oracle(codec, packets) {
+        let heard = tone_frames_in(&reference, hz);
+        // The same run of frames, give or take one at each edge (onsets differ).
+        let same = heard.len().abs_diff(frames.len()) <= 2
+            && heard.first().is_some_and(|f| f.abs_diff(first) <= 1)
+            && heard.last().is_some_and(|l| l.abs_diff(last) <= 1);
+        assert!(
+            same,
+            "the {codec:?} reference decoder hears the {hz} Hz tone in frames {heard:?}, ours in {frames:?}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod available;
 pub mod bots;
 pub mod call;
 pub mod rtp_peer;

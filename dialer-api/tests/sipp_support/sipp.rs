@@ -8,22 +8,9 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
-/// Whether SIPp can run here. Without it the test is skipped with a
-/// printed reason, or fails when `CI` is set.
+/// Whether SIPp can run here (see `available.rs`).
 pub fn available() -> bool {
-    let ok = std::process::Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("sipp is not installed (Debian package sip-tester) and CI is set");
-        }
-        eprintln!("skipped: sipp is not installed (apt-get install sip-tester)");
-    }
-    ok
+    super::available::sipp_available()
 }
 
 /// A scenario file of this test suite.
@@ -50,6 +37,8 @@ pub struct SippResult {
     pub code: Option<i32>,
     /// Screen output, error log and message trace, for failure messages.
     pub log: String,
+    /// What the scenario's `<log>` actions wrote.
+    pub logs: String,
 }
 
 impl Sipp {
@@ -70,7 +59,7 @@ impl Sipp {
                 .arg(scenario(scenario_name))
                 .args(["-i", "127.0.0.1", "-p", &port.to_string()])
                 .args(["-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"])
-                .args(["-trace_err", "-trace_msg"])
+                .args(["-trace_err", "-trace_msg", "-trace_logs"])
                 .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -125,9 +114,13 @@ impl Sipp {
             let tail: Vec<&str> = s.lines().rev().take(25).collect();
             log.push_str(&tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         }
+        let mut logs = String::new();
         if let Ok(entries) = std::fs::read_dir(self.dir.path()) {
             for e in entries.flatten() {
                 if let Ok(text) = std::fs::read_to_string(e.path()) {
+                    if e.file_name().to_string_lossy().ends_with("_logs.log") {
+                        logs.push_str(&text);
+                    }
                     log.push_str(&format!(
                         "\n--- {}\n{text}",
                         e.file_name().to_string_lossy()
@@ -139,6 +132,7 @@ impl Sipp {
             success: status.is_some_and(|s| s.success()),
             code: status.and_then(|s| s.code()),
             log,
+            logs,
         }
     }
 }
@@ -151,4 +145,23 @@ pub async fn assert_sipp_ok(sipp: Sipp) {
         "SIPp failed (exit {:?}):\n{}",
         result.code, result.log
     );
+}
+
+/// A SIPp `[timestamp]` (`YYYY-MM-DD<tab>HH:MM:SS.micros<tab>EPOCH.micros`)
+/// as a wall-clock time, read from its Unix-epoch field.
+pub fn parse_timestamp(text: &str) -> Option<std::time::SystemTime> {
+    let epoch = text.split_whitespace().last()?;
+    let (seconds, micros) = epoch.split_once('.')?;
+    Some(
+        std::time::UNIX_EPOCH
+            + Duration::from_secs(seconds.parse().ok()?)
+            + Duration::from_micros(micros.parse().ok()?),
+    )
+}
+
+#[test]
+fn sipp_timestamps_parse() {
+    let t = parse_timestamp("2026-11-27\t00:52:28.126604\t1795740748.126604").unwrap();
+    let since = t.duration_since(std::time::UNIX_EPOCH).unwrap();
+    assert_eq!(since, Duration::from_micros(1_795_740_748_126_604));
 }
