@@ -528,3 +528,82 @@ async fn durations_out_of_range_are_refused_by_the_command_line() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_registering_unregisters_and_reports() {
+    // A registrar that receives and never answers: registration would wait for a minute.
+    let registrar = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        &registrar.local_addr().unwrap().to_string(),
+        "ws://127.0.0.1:1/stream",
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("register = false", "register = true")).unwrap();
+    // The handler is checked only when dialling: an unreachable one is fine here.
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_trunkline"))
+        .args([
+            "call",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--to",
+            "+60198765432",
+        ])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(10), registrar.recv_from(&mut buf))
+        .await
+        .expect("a REGISTER")
+        .unwrap();
+    assert!(buf[..n].starts_with(b"REGISTER "));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Everything the registrar gets until the process is gone.
+    let received = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        let mut buf = vec![0u8; 4096];
+        while let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_secs(3), registrar.recv_from(&mut buf)).await
+        {
+            seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        seen
+    });
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("call stops within 20 s of SIGTERM")
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out);
+    assert_eq!(r["status"], "canceled", "{r}");
+    assert_eq!(
+        r["error"], "stopped before dialling (SIGTERM or Ctrl-C)",
+        "{r}"
+    );
+    assert_eq!(r["call_id"], Value::Null, "{r}");
+    let seen = received.await.unwrap();
+    assert!(
+        seen.iter().all(|m| m.starts_with("REGISTER ")),
+        "only REGISTERs (retransmissions, the un-REGISTER), never an INVITE: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|m| {
+            let lower = m.to_ascii_lowercase();
+            lower.contains("\r\nexpires: 0\r\n") || lower.contains(";expires=0")
+        }),
+        "no un-REGISTER (expires 0) after SIGTERM: {seen:?}"
+    );
+}
