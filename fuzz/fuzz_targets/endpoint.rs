@@ -1,7 +1,8 @@
 //! The SIP endpoint fed arbitrary datagrams, replies to its own requests
 //! with arbitrary statuses, headers and bodies, in-dialog requests, commands
 //! and time jumps. It must never panic, never leave a due timer unhandled,
-//! and keep its state bounded.
+//! and keep its state bounded (calls, transactions, the dialog index, the
+//! transaction owners and the digest challenge cache).
 #![no_main]
 
 use std::net::SocketAddr;
@@ -273,6 +274,15 @@ impl Harness {
         assert!(stats.calls <= 8, "{stats:?}");
         assert!(stats.transactions <= 64 + 8 * 16 + 8, "{stats:?}");
         assert_eq!(stats.queued_outputs, 0);
+        assert!(stats.dialogs <= stats.calls, "{stats:?}");
+        assert!(
+            stats.transaction_owners <= stats.transactions,
+            "{stats:?}"
+        );
+        assert!(
+            stats.cached_challenges <= sip_core::auth::MAX_CACHED_CHALLENGES,
+            "{stats:?}"
+        );
     }
 }
 

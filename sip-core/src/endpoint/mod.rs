@@ -89,6 +89,14 @@ pub struct EndpointStats {
     pub transactions: usize,
     /// Outputs not yet taken with `poll_output`.
     pub queued_outputs: usize,
+    /// Dialogs indexed for in-dialog requests (at most one per call).
+    pub dialogs: usize,
+    /// Client transactions whose owner is remembered (at most one per live
+    /// transaction).
+    pub transaction_owners: usize,
+    /// Digest challenges cached (at most
+    /// [`MAX_CACHED_CHALLENGES`](crate::auth::MAX_CACHED_CHALLENGES)).
+    pub cached_challenges: usize,
 }
 
 /// A SIP user agent for one trunk account on one socket (see the
@@ -200,6 +208,9 @@ impl Endpoint {
             calls: self.calls.len(),
             transactions: self.shared.layer.len(),
             queued_outputs: self.shared.out.len(),
+            dialogs: self.shared.dialogs.len(),
+            transaction_owners: self.shared.owners.len(),
+            cached_challenges: self.shared.auth.cached(),
         }
     }
 

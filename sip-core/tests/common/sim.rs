@@ -127,6 +127,11 @@ impl Sim {
                 self.net.send(self.now, p.addr, t.to, t.data);
             }
         }
+        // The endpoint's indexes never outgrow what they index.
+        let stats = self.ep.stats();
+        assert!(stats.dialogs <= stats.calls, "{stats:?}");
+        assert!(stats.transaction_owners <= stats.transactions, "{stats:?}");
+        assert!(stats.cached_challenges <= sip_core::auth::MAX_CACHED_CHALLENGES);
     }
 
     fn next_event_time(&self) -> Option<Instant> {
