@@ -102,22 +102,6 @@ pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The trunk as the engine takes it.
-pub fn trunk_settings(user_id: &str, config: &PhoneConfig, password: String) -> TrunkSettings {
-    TrunkSettings {
-        name: user_id.to_owned(),
-        proxies: config.proxies.clone(),
-        transport: config.transport,
-        username: config.username.clone(),
-        password,
-        domain: config.domain.clone(),
-        caller_id: config.caller_id.clone(),
-        display_name: config.display_name.clone(),
-        codecs: config.codecs.clone(),
-        register: config.register,
-    }
-}
-
 /// Registration as the API shows it.
 pub fn registration(state: &AppState, user_id: &str) -> RegistrationStatus {
     match &state.engine {
@@ -201,7 +185,10 @@ pub async fn put_phone_config(
     };
     state.store.save_phone_config(&row).await?;
     if let Some(engine) = &state.engine {
-        engine.apply_trunk(&user.id, trunk_settings(&user.id, &config, password));
+        engine.apply_trunk(
+            &user.id,
+            TrunkSettings::from_config(&user.id, &config, password),
+        );
     }
     tracing::info!(user = %user.id, proxies = ?config.proxies, "phone config saved");
     state.wake_scheduler();

@@ -2,10 +2,9 @@
 //! in one process, with a graceful stop.
 
 use super::metrics::Metrics;
-use super::phone_config::trunk_settings;
 use super::{ApiPolicy, AppState, router};
 use crate::scheduler::model::PhoneConfig;
-use crate::scheduler::{CallEngine, Scheduler, SchedulerSettings};
+use crate::scheduler::{CallEngine, Scheduler, SchedulerSettings, TrunkSettings};
 use crate::store::secrets::SecretBox;
 use crate::store::{Store, StoreError};
 use crate::webhook::{WebhookSender, WebhookSettings};
@@ -74,7 +73,7 @@ pub async fn apply_stored_trunks(
             Ok(password) => {
                 engine.apply_trunk(
                     &row.user_id,
-                    trunk_settings(&row.user_id, &config, password),
+                    TrunkSettings::from_config(&row.user_id, &config, password),
                 );
                 applied += 1;
             }

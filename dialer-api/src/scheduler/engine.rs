@@ -4,7 +4,7 @@
 //! The scheduler hands it one [`CallJob`] per attempt and awaits a [`CallOutcome`]; progress
 //! (`dialing`, `ringing`, `in_progress`) flows back through the job's channel as it happens.
 
-use super::model::{Codec, HandlerSpec, Transport};
+use super::model::{Codec, HandlerSpec, PhoneConfig, Transport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -40,6 +40,25 @@ pub struct TrunkSettings {
     pub codecs: Vec<Codec>,
     /// Whether to REGISTER (false: the trunk authenticates by IP).
     pub register: bool,
+}
+
+impl TrunkSettings {
+    /// The trunk of user `user_id` as its stored configuration and clear `password` describe it
+    /// (the one conversion used when a config is saved, at start and for every dial).
+    pub fn from_config(user_id: &str, config: &PhoneConfig, password: String) -> Self {
+        Self {
+            name: user_id.to_owned(),
+            proxies: config.proxies.clone(),
+            transport: config.transport,
+            username: config.username.clone(),
+            password,
+            domain: config.domain.clone(),
+            caller_id: config.caller_id.clone(),
+            display_name: config.display_name.clone(),
+            codecs: config.codecs.clone(),
+            register: config.register,
+        }
+    }
 }
 
 impl std::fmt::Debug for TrunkSettings {

@@ -292,18 +292,7 @@ impl Scheduler {
                 .await;
                 continue;
             };
-            let trunk = TrunkSettings {
-                name: user_id.to_owned(),
-                proxies: config.proxies.clone(),
-                transport: config.transport,
-                username: config.username.clone(),
-                password,
-                domain: config.domain.clone(),
-                caller_id: config.caller_id.clone(),
-                display_name: config.display_name.clone(),
-                codecs: config.codecs.clone(),
-                register: config.register,
-            };
+            let trunk = TrunkSettings::from_config(user_id, &config, password);
             let context = call_task::CallContext {
                 spec,
                 trunk,
