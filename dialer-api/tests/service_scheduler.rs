@@ -537,6 +537,61 @@ async fn two_nodes_on_one_postgres_never_dial_a_contact_twice() {
     node_b.kill();
 }
 
+/// A cancel asked through node B (its own store and API, no scheduler) ends node A's calls
+/// within a second, although A renews its leases (its slow maintenance) only every 10 s.
+#[tokio::test]
+async fn a_hang_up_asked_on_another_node_ends_the_call_within_a_second() {
+    let Some(db) = db::postgres().await else {
+        return;
+    };
+    let engine_a = ScriptedEngine::new(Script::Hold { ring_ms: 5 });
+    let app_b = app(&db, ScriptedEngine::new(answer(10)), false).await;
+    let u = user(&app_b, 100.0).await;
+    save_config(&app_b, &u, &phone_config(2, 50)).await;
+    let store_a = db.store().await;
+    let node_a = scheduler_with(
+        &store_a,
+        Arc::clone(&engine_a),
+        Arc::new(Default::default()),
+        dialer_api::scheduler::SchedulerSettings {
+            tick: Duration::from_millis(250),
+            lease: Duration::from_secs(30),
+            ..Default::default()
+        },
+    );
+    node_a.start().await.unwrap();
+    let b = submit(&app_b, &u, &batch(&numbers(0, 2), json!({}))).await;
+    let id = b["id"].as_str().unwrap().to_owned();
+    wait_for("two calls up on node A", TEN_S, || engine_a.active() == 2).await;
+    wait_answered(&app_b, &u, &id, 2).await;
+    let asked = Instant::now();
+    let (s, view) = send(
+        &app_b.router,
+        Method::POST,
+        &format!("/v1/batches/{id}/cancel"),
+        Some(&u.key),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{view}");
+    wait_for("node A hangs up", TEN_S, || engine_a.active() == 0).await;
+    let took = asked.elapsed();
+    eprintln!("cancel on node B ended node A's calls after {took:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    wait_for_settled(&app_b).await;
+    let calls = calls_of(&app_b, &u, &id).await;
+    assert_eq!(calls.len(), 2);
+    assert!(
+        calls
+            .iter()
+            .all(|c| c["status"] == "completed" && c["hangup_by"] == "trunkline"),
+        "{calls:?}"
+    );
+    let spent: i64 = calls.iter().map(|c| micros(&c["cost"])).sum();
+    assert_eq!(check_books(&app_b, &u).await, 100_000_000 - spent);
+    node_a.kill();
+}
+
 #[tokio::test]
 async fn a_killed_node_loses_nothing_and_charges_nothing_twice() {
     for db in db::all().await {

@@ -8,7 +8,7 @@
 //!    │ wake                                              ▼
 //!  settle <── CallOutcome <── CallEngine::place(CallJob) ──> progress ──> Store::record_progress
 //!    └──> webhook, metrics                                                  └──> webhook
-//!  maintain: renew leases · hang-ups requested · orphaned calls -> failed "interrupted"
+//!  every tick: hang-ups requested on any node · maintain: renew leases · orphaned calls -> failed "interrupted"
 //! ```
 
 mod call_task;
@@ -152,6 +152,11 @@ impl Scheduler {
             loop {
                 if let Err(e) = this.tick().await {
                     tracing::warn!(error = %e, "scheduler pass failed");
+                }
+                // Hang-ups asked on any node (cancel, the Twilio route) reach this node's calls
+                // within one tick: one indexed query per pass.
+                if let Err(e) = this.process_hangups().await {
+                    tracing::warn!(error = %e, "hang-up requests not read");
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(this.inner.settings.tick) => {}
@@ -332,8 +337,7 @@ impl Scheduler {
         }
     }
 
-    /// Renews this node's leases, passes requested hang-ups to the engine and recovers calls
-    /// whose node stopped renewing.
+    /// Renews this node's leases and recovers calls whose node stopped renewing.
     pub async fn maintain(&self) -> Result<(), StoreError> {
         let inner = &self.inner;
         let lease_ms = i64::try_from(inner.settings.lease.as_millis()).unwrap_or(i64::MAX);
@@ -341,7 +345,6 @@ impl Scheduler {
             .store
             .renew_leases(&inner.settings.node_id, crate::store::now_ms(), lease_ms)
             .await?;
-        self.process_hangups().await?;
         self.recover(false).await?;
         Ok(())
     }

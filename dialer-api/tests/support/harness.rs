@@ -52,6 +52,16 @@ pub fn webhook_settings() -> WebhookSettings {
 
 /// A scheduler over `store` with `engine`.
 pub fn scheduler(store: &Store, engine: Arc<ScriptedEngine>, metrics: Arc<Metrics>) -> Scheduler {
+    scheduler_with(store, engine, metrics, scheduler_settings())
+}
+
+/// A scheduler over `store` with `engine` and its own timing.
+pub fn scheduler_with(
+    store: &Store,
+    engine: Arc<ScriptedEngine>,
+    metrics: Arc<Metrics>,
+    settings: SchedulerSettings,
+) -> Scheduler {
     let engine: Arc<dyn CallEngine> = engine;
     Scheduler::new(
         store.clone(),
@@ -59,7 +69,7 @@ pub fn scheduler(store: &Store, engine: Arc<ScriptedEngine>, metrics: Arc<Metric
         SecretBox::from_key_text(SECRET_KEY).expect("key"),
         WebhookSender::new(webhook_settings()),
         metrics,
-        scheduler_settings(),
+        settings,
     )
 }
 
