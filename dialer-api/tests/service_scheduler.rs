@@ -6,7 +6,7 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Duration as ChronoDuration, Utc};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -592,6 +592,79 @@ async fn a_hang_up_asked_on_another_node_ends_the_call_within_a_second() {
     node_a.kill();
 }
 
+/// Killed with one call claimed but not yet dialed (the engine stuck before its INVITE) and one
+/// talking: after the restart the first goes back to the queue, keeps its single call-log row
+/// and is dialed once, free of charge for the claim; the second is `failed` / `interrupted`.
+#[tokio::test]
+async fn a_call_claimed_but_never_dialed_is_queued_again_after_a_crash() {
+    for db in db::all().await {
+        let engine = ScriptedEngine::new(answer(50));
+        let app = app(&db, Arc::clone(&engine), true).await;
+        let u = user(&app, 100.0).await;
+        save_config(&app, &u, &phone_config(2, 100)).await;
+        let nums = numbers(0, 3);
+        engine.script(&nums[0], vec![Script::Stall, answer(50)]);
+        engine.script(&nums[1], vec![Script::Hold { ring_ms: 5 }]);
+        let b = submit(&app, &u, &batch(&nums, json!({}))).await;
+        let id = b["id"].as_str().unwrap().to_owned();
+        wait_answered(&app, &u, &id, 1).await;
+        assert_eq!(engine.dials().len(), 2, "{}", db.backend);
+        app.scheduler.as_ref().unwrap().kill();
+        wait_for("engine calls dropped", TEN_S, || engine.active() == 0).await;
+        let before: HashMap<String, Value> = calls_of(&app, &u, &id)
+            .await
+            .into_iter()
+            .map(|c| (c["phone"].as_str().unwrap().to_owned(), c))
+            .collect();
+        assert_eq!(before[&nums[0]]["status"], "dialing");
+        assert_eq!(before[&nums[1]]["status"], "in_progress");
+        if db.backend == "sqlite" {
+            app.store.close().await;
+        }
+        let app2 = support::harness::app(&db, Arc::clone(&engine), true).await;
+        let done = wait_batch(&app2, &u, &id, "completed", Duration::from_secs(20)).await;
+        let calls = calls_of(&app2, &u, &id).await;
+        assert_eq!(
+            calls.len(),
+            3,
+            "{}: one row per contact: {calls:?}",
+            db.backend
+        );
+        let of = |n: &str| calls.iter().find(|c| c["phone"] == n).unwrap().clone();
+        let released = of(&nums[0]);
+        assert_eq!(released["status"], "completed", "{released}");
+        assert_eq!(released["attempt"], 1);
+        assert_eq!(released["id"], before[&nums[0]]["id"]);
+        let talking = of(&nums[1]);
+        assert_eq!(talking["status"], "failed");
+        assert_eq!(talking["failure_reason"], "interrupted");
+        assert_eq!(of(&nums[2])["status"], "completed");
+        assert_eq!(done["counts"]["completed"], 2, "{done}");
+        assert_eq!(done["counts"]["failed"], 1, "{done}");
+        // Placed twice by the engine (stuck, then dialed); each other contact once.
+        let dials = engine.dials_per_phone();
+        assert_eq!(
+            (dials[&nums[0]], dials[&nums[1]], dials[&nums[2]]),
+            (2, 1, 1)
+        );
+        // The claim's reservation came back whole; only the real call cost anything.
+        let ledger = app2.store.ledger(&u.id).await.unwrap();
+        let released_id = released["id"].as_str().unwrap();
+        let rows: Vec<_> = ledger
+            .iter()
+            .filter(|e| e.call_id.as_deref() == Some(released_id))
+            .collect();
+        assert_eq!(rows.len(), 4, "reserve, release, reserve, settle: {rows:?}");
+        assert_eq!(rows[0].amount + rows[1].amount, 0, "{rows:?}");
+        assert_eq!(
+            -(rows[2].amount + rows[3].amount),
+            micros(&released["cost"])
+        );
+        let spent: i64 = calls.iter().map(|c| micros(&c["cost"])).sum();
+        assert_eq!(check_books(&app2, &u).await, 100_000_000 - spent);
+    }
+}
+
 #[tokio::test]
 async fn a_killed_node_loses_nothing_and_charges_nothing_twice() {
     for db in db::all().await {
@@ -614,7 +687,9 @@ async fn a_killed_node_loses_nothing_and_charges_nothing_twice() {
             engine.dials().len() >= 6 && engine.active() == 4
         })
         .await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // All four answered, so each INVITE is on record (a call claimed but not yet dialed
+        // would go back to the queue instead: a_call_claimed_but_never_dialed_...).
+        wait_answered(&app, &u, &id, 4).await;
         // kill -9: the scheduler's tasks stop mid-call, nothing is settled.
         app.scheduler.as_ref().unwrap().kill();
         let before_kill: Vec<String> = engine.dials().iter().map(|d| d.phone.clone()).collect();

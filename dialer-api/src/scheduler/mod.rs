@@ -367,10 +367,12 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Settles calls left in flight by a dead node as `failed` / `interrupted` (retried when the
-    /// batch's policy retries failures), charging only talk time up to the node's last heartbeat.
-    /// `at_start` on SQLite takes every call in flight (one node: whatever is in flight is from a
-    /// previous run). Returns how many calls were recovered.
+    /// Recovers calls left in flight by a dead node. One whose INVITE was never sent goes back
+    /// to the queue with its reservation returned (so it is still dialed, once). One that was
+    /// dialed is settled as `failed` / `interrupted` (retried when the batch's policy retries
+    /// failures), charging only talk time up to the node's last heartbeat. `at_start` on SQLite
+    /// takes every call in flight (one node: whatever is in flight is from a previous run).
+    /// Returns how many calls were recovered.
     pub async fn recover(&self, at_start: bool) -> Result<usize, StoreError> {
         let inner = &self.inner;
         let now = crate::store::now_ms();
@@ -381,6 +383,17 @@ impl Scheduler {
             .orphaned_calls(now, &inner.settings.node_id, all)
             .await?
         {
+            if call.invite_sent_at.is_none() {
+                if let Some(released) = inner.store.release_unsent(&call.id, now, all).await? {
+                    tracing::warn!(call = %call.id, owner = ?call.lease_owner, status = %released.status,
+                        "call claimed by a dead node but never dialed; released");
+                    recovered += 1;
+                    if let Some(batch) = inner.store.batch_any_owner(&call.batch_id).await? {
+                        call_task::notify_recovered(self, &batch, &released).await;
+                    }
+                }
+                continue;
+            }
             let last_alive = call.heartbeat_at.or(call.dialing_at).unwrap_or(now);
             let talk_ms = call
                 .answered_at

@@ -66,8 +66,11 @@ pub struct CallRow {
     pub cost: i64,
     /// Billable seconds.
     pub billable_seconds: i64,
-    /// Timeline (ms).
+    /// Claimed for dialing (ms); the start of the `dialing` state and of the calls-per-second
+    /// window.
     pub dialing_at: Option<i64>,
+    /// When the engine reported the INVITE sent (ms); `None` while claimed but not yet dialed.
+    pub invite_sent_at: Option<i64>,
     /// Timeline (ms).
     pub ringing_at: Option<i64>,
     /// Timeline (ms).
@@ -101,7 +104,7 @@ pub struct CallRow {
 const CALL_COLUMNS: &str = "id, sid, user_id, batch_id, contact_index, attempt, is_latest, phone, customer_name, \
     params, campaign_id, prompt_id, status, due_at, created_at, lease_owner, lease_until, heartbeat_at, \
     hangup_requested, reserved, rate_per_minute, increment_seconds, settled, cost, billable_seconds, \
-    dialing_at, ringing_at, answered_at, ended_at, sip_status, sip_reason, hangup_by, codec, loss, jitter_ms, \
+    dialing_at, invite_sent_at, ringing_at, answered_at, ended_at, sip_status, sip_reason, hangup_by, codec, loss, jitter_ms, \
     mos, ring_ms, answer_ms, talk_ms, failure_reason";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {
@@ -132,6 +135,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<CallRow, StoreError> {
         cost: row.try_get("cost")?,
         billable_seconds: row.try_get("billable_seconds")?,
         dialing_at: row.try_get("dialing_at")?,
+        invite_sent_at: row.try_get("invite_sent_at")?,
         ringing_at: row.try_get("ringing_at")?,
         answered_at: row.try_get("answered_at")?,
         ended_at: row.try_get("ended_at")?,
@@ -499,14 +503,21 @@ impl Store {
         node: &str,
         progress: ProgressRecord<'_>,
     ) -> Result<Option<CallRow>, StoreError> {
+        // `dialing` is the INVITE sent (the claim already set the status and `dialing_at`);
+        // any later state implies it too, should its report have been lost.
         let (column, allowed_from) = match progress.status {
-            "dialing" => ("dialing_at", "('dialing')"),
+            "dialing" => ("invite_sent_at", "('dialing')"),
             "ringing" => ("ringing_at", "('dialing')"),
             "in_progress" => ("answered_at", "('dialing', 'ringing')"),
             _ => return Ok(None),
         };
+        let sent = if column == "invite_sent_at" {
+            ""
+        } else {
+            ", invite_sent_at = COALESCE(invite_sent_at, $2)"
+        };
         let result = sqlx::query::<Any>(&format!(
-            "UPDATE calls SET status = $1, {column} = COALESCE({column}, $2) \
+            "UPDATE calls SET status = $1, {column} = COALESCE({column}, $2){sent} \
              WHERE id = $3 AND lease_owner = $4 AND status IN {allowed_from}"
         ))
         .bind(progress.status)
@@ -663,6 +674,93 @@ impl Store {
             None => None,
         };
         Ok(Some(SettleResult { call, retry }))
+    }
+
+    /// Crash recovery of an attempt that was claimed but whose INVITE was never sent
+    /// (`invite_sent_at` unset): its reservation is returned in full (a `settle` ledger row of
+    /// cost 0) and it goes back to the queue as it was, same id and attempt, to be claimed
+    /// again; in a batch no longer running or paused (or with a hang-up asked) it is `canceled`
+    /// instead. Only while its lease has expired by `now` (any lease with `any_lease`: a
+    /// single-node start), checked under the row's lock. Returns the call after the change, or
+    /// `None` when it no longer qualifies (its node settled, dialed or renewed it meanwhile).
+    pub async fn release_unsent(
+        &self,
+        call_id: &str,
+        now: i64,
+        any_lease: bool,
+    ) -> Result<Option<CallRow>, StoreError> {
+        let Some(batch_id) = sqlx::query::<Any>("SELECT batch_id FROM calls WHERE id = $1")
+            .bind(call_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get::<String, _>("batch_id"))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let mut tx = self.begin().await?;
+        let batch_state: Option<String> = sqlx::query::<Any>(&format!(
+            "SELECT state FROM batches WHERE id = $1{}",
+            self.for_update()
+        ))
+        .bind(&batch_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("state"))
+        .transpose()?;
+        let row = sqlx::query::<Any>(&format!(
+            "SELECT {CALL_COLUMNS} FROM calls WHERE id = $1 AND settled = 0 AND status = 'dialing' \
+             AND invite_sent_at IS NULL AND ($2 = 1 OR lease_until IS NULL OR lease_until < $3){}",
+            self.for_update()
+        ))
+        .bind(call_id)
+        .bind(i64::from(any_lease))
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let call = from_row(&row)?;
+        let applied = apply_balance_change(
+            &mut tx,
+            &call.user_id,
+            call.reserved,
+            "settle",
+            Some(call_id),
+            Some("call cost 0: never dialed (interrupted before the INVITE)"),
+            now,
+        )
+        .await?;
+        if applied.is_none() {
+            return Err(super::corrupt(
+                "balance",
+                format!("releasing call {call_id} failed"),
+            ));
+        }
+        let live = matches!(batch_state.as_deref(), Some("running" | "paused"));
+        if live && !call.hangup_requested {
+            sqlx::query::<Any>(
+                "UPDATE calls SET status = 'queued', lease_owner = NULL, lease_until = NULL, \
+                 heartbeat_at = NULL, dialing_at = NULL, reserved = 0, hangup_token_hash = NULL \
+                 WHERE id = $1",
+            )
+            .bind(call_id)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query::<Any>(
+                "UPDATE calls SET status = 'canceled', settled = 1, lease_owner = NULL, \
+                 lease_until = NULL, reserved = 0, ended_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(call_id)
+            .execute(&mut *tx)
+            .await?;
+            complete_if_done(&mut tx, &batch_id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(self.reload(call_id).await?))
     }
 
     /// Extends this node's leases on its calls in flight.

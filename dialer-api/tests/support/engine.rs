@@ -27,6 +27,8 @@ pub enum Script {
     Fail { status: u16, after_ms: u64 },
     /// The engine panics.
     Panic,
+    /// Stays stuck before the INVITE (no `dialing` progress) until hung up.
+    Stall,
 }
 
 /// One dial as the engine saw it.
@@ -215,10 +217,15 @@ impl CallEngine for ScriptedEngine {
         let quality = self.quality;
         Box::pin(async move {
             let _guard = guard;
+            if script == Script::Stall {
+                let _ = hangup_rx.await;
+                return CallOutcome::failed("stalled before dialing, then hung up");
+            }
             progress(&job, ProgressState::Dialing);
             let canceled = || outcome(FinalStatus::Canceled, Some((487, "Request Terminated")));
             let (ring_ms, talk_ms) = match script {
                 Script::Panic => panic!("scripted engine panic"),
+                Script::Stall => unreachable!("handled before dialing"),
                 Script::Fail { status, after_ms } => {
                     sleep_ms(after_ms).await;
                     let mut o = outcome(FinalStatus::Failed, Some((status, "Service Unavailable")));
