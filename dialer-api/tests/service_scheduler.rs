@@ -665,6 +665,104 @@ async fn a_call_claimed_but_never_dialed_is_queued_again_after_a_crash() {
     }
 }
 
+/// Node A's lease on a call expires (as if A had stalled) and node B recovers the call. A's next
+/// renewal must not revive the lease, A hangs the call up at once, and the call is settled once.
+#[tokio::test]
+async fn a_node_that_lost_its_lease_hangs_up_and_nothing_is_settled_twice() {
+    use dialer_api::scheduler::SchedulerSettings;
+    use dialer_api::store::{FinalRecord, Settler, now_ms};
+    for db in db::all().await {
+        let engine_a = ScriptedEngine::new(Script::Hold { ring_ms: 5 });
+        let app = app(&db, Arc::clone(&engine_a), false).await;
+        let u = user(&app, 100.0).await;
+        save_config(&app, &u, &phone_config(2, 50)).await;
+        // Leases of 30 s: nothing expires or is renewed unless the test says so.
+        let slow = SchedulerSettings {
+            tick: Duration::from_millis(20),
+            lease: Duration::from_secs(30),
+            ..Default::default()
+        };
+        let metrics = Arc::new(Default::default());
+        let node_a = scheduler_with(
+            &app.store,
+            Arc::clone(&engine_a),
+            Arc::clone(&metrics),
+            slow.clone(),
+        );
+        node_a.start().await.unwrap();
+        let b = submit(&app, &u, &batch(&numbers(0, 1), json!({}))).await;
+        let id = b["id"].as_str().unwrap().to_owned();
+        wait_answered(&app, &u, &id, 1).await;
+        let call_id = calls_of(&app, &u, &id).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let store_b = db.store().await;
+        let node_b = scheduler_with(
+            &store_b,
+            ScriptedEngine::new(answer(10)),
+            metrics,
+            SchedulerSettings {
+                node_id: "node-b".into(),
+                ..slow
+            },
+        );
+        // A live lease is left alone by recovery, also when settling is asked directly.
+        assert_eq!(node_b.recover(false).await.unwrap(), 0, "{}", db.backend);
+        let record = FinalRecord {
+            status: "failed".into(),
+            failure_reason: Some("interrupted".into()),
+            ended_at: now_ms(),
+            ..FinalRecord::default()
+        };
+        let recovery = Settler::Recovery {
+            now: now_ms(),
+            any_lease: false,
+        };
+        assert!(
+            store_b
+                .settle(&call_id, recovery, &record, None)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: settled a call under a live lease",
+            db.backend
+        );
+        db.execute(&format!(
+            "UPDATE calls SET lease_until = {} WHERE id = '{call_id}'",
+            now_ms() - 1
+        ))
+        .await;
+        assert_eq!(node_b.recover(false).await.unwrap(), 1, "{}", db.backend);
+        // A renews: the lost lease stays lost and A hangs the call up.
+        node_a.maintain().await.unwrap();
+        wait_for("node A hangs up the lost call", TEN_S, || {
+            engine_a.active() == 0 && node_a.calls_here() == 0
+        })
+        .await;
+        let row = app.store.call_any_owner(&call_id).await.unwrap().unwrap();
+        assert_eq!(
+            (row.status.as_str(), row.failure_reason.as_deref()),
+            ("failed", Some("interrupted")),
+            "{}",
+            db.backend
+        );
+        assert_eq!(row.lease_owner, None, "{}: lease revived", db.backend);
+        let kinds: Vec<String> = app
+            .store
+            .ledger(&u.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.call_id.as_deref() == Some(call_id.as_str()))
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["reserve", "settle"], "{}", db.backend);
+        check_books(&app, &u).await;
+        node_a.kill();
+    }
+}
+
 #[tokio::test]
 async fn a_killed_node_loses_nothing_and_charges_nothing_twice() {
     for db in db::all().await {

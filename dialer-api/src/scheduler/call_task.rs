@@ -5,7 +5,7 @@ use super::engine::{CallJob, CallOutcome, CallProgress};
 use super::model::BatchSpec;
 use super::{Scheduler, TrunkSettings, retry_plan};
 use crate::api::calls::CallView;
-use crate::store::{BatchRow, CallRow, ClaimedCall, FinalRecord, ProgressRecord};
+use crate::store::{BatchRow, CallRow, ClaimedCall, FinalRecord, ProgressRecord, Settler};
 use crate::webhook::WebhookQueue;
 use futures_util::FutureExt;
 use std::collections::BTreeMap;
@@ -147,7 +147,7 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
     let settled = loop {
         attempt += 1;
         match store
-            .settle(&call.id, Some(&node), &record, Some(&plan))
+            .settle(&call.id, Settler::Owner(&node), &record, Some(&plan))
             .await
         {
             Ok(result) => break result,
@@ -168,7 +168,7 @@ pub(super) async fn run(scheduler: &Scheduler, claimed: ClaimedCall, context: Ca
             }
         }
         None => {
-            tracing::warn!(call = %call.id, "call was settled elsewhere (lease lost); outcome dropped")
+            tracing::warn!(call = %call.id, "call was recovered by another node (lease lost); outcome dropped")
         }
     }
     scheduler.call_finished(&call.id);

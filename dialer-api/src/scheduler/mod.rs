@@ -24,10 +24,12 @@ pub use engine::{
 use crate::api::metrics::Metrics;
 use crate::billing::{Micros, Tariff};
 use crate::store::secrets::SecretBox;
-use crate::store::{Backend, CallRow, ClaimRequest, FinalRecord, RetryPlan, Store, StoreError};
+use crate::store::{
+    Backend, CallRow, ClaimRequest, FinalRecord, RetryPlan, Settler, Store, StoreError,
+};
 use crate::webhook::WebhookSender;
 use model::{BatchSpec, PhoneConfig};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -250,6 +252,7 @@ impl Scheduler {
             increment_seconds: i64::from(tariff.increment_seconds),
             node: inner.settings.node_id.clone(),
             lease_ms: i64::try_from(inner.settings.lease.as_millis()).unwrap_or(i64::MAX),
+            skip: lock(&inner.calls).keys().cloned().collect(),
         };
         let outcome = inner.store.claim(&request).await?;
         if outcome.claimed.is_empty() && outcome.failed.is_empty() {
@@ -330,21 +333,39 @@ impl Scheduler {
         if let Err(e) = self
             .inner
             .store
-            .settle(&call.id, Some(self.node_id()), &record, plan.as_ref())
+            .settle(
+                &call.id,
+                Settler::Owner(self.node_id()),
+                &record,
+                plan.as_ref(),
+            )
             .await
         {
             tracing::error!(call = %call.id, error = %e, "cannot settle an unplaceable call");
         }
     }
 
-    /// Renews this node's leases and recovers calls whose node stopped renewing.
+    /// Renews this node's leases, hangs up its calls whose lease was lost, and recovers calls
+    /// whose node stopped renewing.
     pub async fn maintain(&self) -> Result<(), StoreError> {
         let inner = &self.inner;
         let lease_ms = i64::try_from(inner.settings.lease.as_millis()).unwrap_or(i64::MAX);
-        inner
+        // Calls placed here before the renewal: any of them it did not renew is either settled
+        // by its own task already or lost (expired, then recovered by another node).
+        let running: Vec<String> = lock(&inner.calls).keys().cloned().collect();
+        let renewed: HashSet<String> = inner
             .store
             .renew_leases(&inner.settings.node_id, crate::store::now_ms(), lease_ms)
-            .await?;
+            .await?
+            .into_iter()
+            .collect();
+        for id in running.iter().filter(|id| !renewed.contains(*id)) {
+            // Hung up at once so a lost call does not run on unbilled; its outcome will not be
+            // settled (the store refuses: this node no longer holds it).
+            if inner.engine.hangup(id, HangupBy::Trunkline) {
+                tracing::warn!(call = %id, "lease lost (expired and taken over): call hung up");
+            }
+        }
         self.recover(false).await?;
         Ok(())
     }
@@ -415,7 +436,15 @@ impl Scheduler {
             };
             if let Some(result) = inner
                 .store
-                .settle(&call.id, None, &record, plan.as_ref())
+                .settle(
+                    &call.id,
+                    Settler::Recovery {
+                        now,
+                        any_lease: all,
+                    },
+                    &record,
+                    plan.as_ref(),
+                )
                 .await?
             {
                 tracing::warn!(call = %call.id, owner = ?call.lease_owner, "call interrupted by a dead node; settled");

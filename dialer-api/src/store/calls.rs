@@ -185,6 +185,9 @@ pub struct ClaimRequest {
     pub node: String,
     /// Lease length (ms).
     pub lease_ms: i64,
+    /// Attempts this node still runs (a lease it lost, released back to the queue): never
+    /// claimed again by it until their old task has ended.
+    pub skip: Vec<String>,
 }
 
 /// A claimed attempt, ready to dial.
@@ -243,6 +246,22 @@ pub struct FinalRecord {
     pub failure_reason: Option<String>,
     /// End time (ms).
     pub ended_at: i64,
+}
+
+/// Who settles an attempt, which decides when settling is allowed.
+#[derive(Debug, Clone, Copy)]
+pub enum Settler<'a> {
+    /// The node placing the call: only while that node still holds it.
+    Owner(&'a str),
+    /// Crash recovery: only while the call's lease has expired by `now` (checked under the
+    /// row's lock, so a lease renewed meanwhile is left alone); any lease with `any_lease` (a
+    /// single-node start, when whatever is in flight is from a previous run).
+    Recovery {
+        /// The time leases are compared with (ms).
+        now: i64,
+        /// Settle whatever the lease says.
+        any_lease: bool,
+    },
 }
 
 /// When to queue another attempt.
@@ -412,6 +431,9 @@ impl Store {
         let mut failed: Vec<String> = Vec::new();
         for row in &due {
             let id: String = row.try_get("id")?;
+            if req.skip.contains(&id) {
+                continue;
+            }
             let batch_id: String = row.try_get("batch_id")?;
             let reservation = req
                 .batches
@@ -535,12 +557,12 @@ impl Store {
     /// Settles an attempt exactly once: writes its final state, charges
     /// `min(cost, reservation)` and returns the rest of the reservation to the balance (one ledger
     /// row), queues a retry if the plan says so, and completes the batch when nothing is left.
-    /// With `node` set, only settles while that node still holds the call. Returns `None` when the
-    /// call was already settled (or is not this node's).
+    /// `by` says who settles (see [`Settler`]). Returns `None` when the call was already settled
+    /// or `by` may not settle it (another node holds it, or its lease is still live).
     pub async fn settle(
         &self,
         call_id: &str,
-        node: Option<&str>,
+        by: Settler<'_>,
         record: &FinalRecord,
         retry: Option<&RetryPlan>,
     ) -> Result<Option<SettleResult>, StoreError> {
@@ -576,10 +598,14 @@ impl Store {
             return Ok(None);
         };
         let call = from_row(&row)?;
-        if let Some(node) = node {
-            if call.lease_owner.as_deref() != Some(node) {
-                return Ok(None);
+        let allowed = match by {
+            Settler::Owner(node) => call.lease_owner.as_deref() == Some(node),
+            Settler::Recovery { now, any_lease } => {
+                any_lease || call.lease_until.is_none_or(|until| until < now)
             }
+        };
+        if !allowed {
+            return Ok(None);
         }
         let tariff = crate::billing::Tariff {
             rate_per_minute: crate::billing::Micros(call.rate_per_minute),
@@ -763,22 +789,26 @@ impl Store {
         Ok(Some(self.reload(call_id).await?))
     }
 
-    /// Extends this node's leases on its calls in flight.
+    /// Extends this node's leases that have not expired by `now` on its calls in flight, and
+    /// returns those calls' ids. An expired lease is never renewed: another node may already
+    /// have recovered the call, so the caller must treat a call of its own missing from the
+    /// list as lost (hang it up, do not settle it).
     pub async fn renew_leases(
         &self,
         node: &str,
         now: i64,
         lease_ms: i64,
-    ) -> Result<u64, StoreError> {
-        let result = sqlx::query::<Any>(&format!(
-            "UPDATE calls SET lease_until = $1, heartbeat_at = $2 WHERE lease_owner = $3 AND status IN {IN_FLIGHT}"
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query::<Any>(&format!(
+            "UPDATE calls SET lease_until = $1, heartbeat_at = $2 WHERE lease_owner = $3 \
+             AND status IN {IN_FLIGHT} AND settled = 0 AND lease_until >= $2 RETURNING id"
         ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(node)
-        .execute(self.pool())
+        .fetch_all(self.pool())
         .await?;
-        Ok(result.rows_affected())
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// This node's calls in flight for which a hang-up was requested, with who asked

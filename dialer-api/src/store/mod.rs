@@ -15,7 +15,7 @@ mod users;
 pub use batches::{BatchCounts, BatchRow, InsertBatch, NewBatch, NewContact};
 pub use calls::{
     CallFilter, CallRow, ClaimOutcome, ClaimRequest, ClaimedCall, FinalRecord, HANGUP_BY_HANDLER,
-    HANGUP_BY_TRUNKLINE, ProgressRecord, RetryPlan, SettleResult,
+    HANGUP_BY_TRUNKLINE, ProgressRecord, RetryPlan, SettleResult, Settler,
 };
 pub use cursor::Cursor;
 pub use phone_configs::PhoneConfigRow;

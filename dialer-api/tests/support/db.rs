@@ -50,6 +50,17 @@ impl TestDb {
     pub async fn store(&self) -> Store {
         Store::open(&self.url).await.expect("open test store")
     }
+
+    /// Runs one SQL statement on its own connection (to fake what a test cannot cause in
+    /// time, such as a lease expiring).
+    pub async fn execute(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("connect to the test database");
+        sqlx::query(sql).execute(&mut conn).await.expect(sql);
+        let _ = conn.close().await;
+    }
 }
 
 /// A fresh SQLite database in a temporary directory.
