@@ -10,14 +10,18 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::db;
 use support::engine::{Script, ScriptedEngine};
 use support::harness::*;
 
-type Received = Arc<Mutex<Vec<(String, String)>>>;
+type Received = Arc<Mutex<Vec<(String, String, Instant)>>>;
 
-/// A webhook receiver on 127.0.0.1 that refuses its first delivery with 500.
+/// Deliveries the receiver refuses (500) before it accepts any.
+const REFUSED: usize = 3;
+
+/// A webhook receiver on 127.0.0.1 that refuses its first [`REFUSED`] deliveries with 500 and
+/// notes when each arrived.
 async fn receiver() -> (String, Received) {
     let received: Received = Arc::default();
     async fn hook(State(r): State<Received>, headers: HeaderMap, body: String) -> StatusCode {
@@ -27,8 +31,8 @@ async fn receiver() -> (String, Received) {
             .unwrap_or("")
             .to_owned();
         let mut list = r.lock().unwrap();
-        list.push((signature, body));
-        if list.len() == 1 {
+        list.push((signature, body, Instant::now()));
+        if list.len() <= REFUSED {
             StatusCode::INTERNAL_SERVER_ERROR
         } else {
             StatusCode::NO_CONTENT
@@ -146,12 +150,12 @@ async fn handler_hangs_up_and_webhooks_are_signed_and_retried() {
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|(_, b)| b.contains("\"status\":\"completed\""))
+                .any(|(_, b, _)| b.contains("\"status\":\"completed\""))
         })
         .await;
         let deliveries = received.lock().unwrap().clone();
         let mut statuses: Vec<String> = Vec::new();
-        for (signature, body) in &deliveries {
+        for (signature, body, _) in &deliveries {
             let mut mac = Hmac::<Sha256>::new_from_slice(u.webhook_secret.as_bytes()).unwrap();
             mac.update(body.as_bytes());
             let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
@@ -173,7 +177,20 @@ async fn handler_hangs_up_and_webhooks_are_signed_and_retried() {
             deliveries.len() > statuses.len(),
             "the refused first delivery was retried"
         );
-        assert_eq!(deliveries[0].1, deliveries[1].1);
+        // The first event, refused REFUSED times, arrived REFUSED + 1 times, and the waits grew:
+        // at least first_retry, then twice, then four times that (a constant delay fails).
+        let first: Vec<_> = deliveries[..=REFUSED].iter().collect();
+        assert!(first.iter().all(|d| d.1 == deliveries[0].1));
+        let gaps: Vec<Duration> = first.windows(2).map(|w| w[1].2 - w[0].2).collect();
+        eprintln!("{}: webhook retry gaps {gaps:?}", db.backend);
+        let mut expected = webhook_settings().first_retry;
+        for gap in &gaps {
+            assert!(
+                *gap >= expected,
+                "gaps {gaps:?}: one shorter than {expected:?}"
+            );
+            expected *= 2;
+        }
     }
 }
 
