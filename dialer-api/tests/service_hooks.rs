@@ -196,31 +196,32 @@ async fn handler_hangs_up_and_webhooks_are_signed_and_retried() {
 
 #[tokio::test]
 async fn hanging_up_a_finished_call_changes_nothing() {
-    let db = db::sqlite();
-    let engine = ScriptedEngine::new(Script::Answer {
-        ring_ms: 1,
-        talk_ms: 20,
-    });
-    let app = app(&db, Arc::clone(&engine), true).await;
-    let u = user(&app, 10.0).await;
-    save_config(&app, &u, &phone_config(2, 10)).await;
-    let b = submit(&app, &u, &batch(&numbers(0, 1), json!({}))).await;
-    let id = b["id"].as_str().unwrap();
-    wait_batch(&app, &u, id, "completed", Duration::from_secs(10)).await;
-    let dial = engine.dials()[0].clone();
-    let (s, body) = send_raw(
-        &app.router,
-        hangup_request(
-            &dial.account_sid,
-            &dial.call_sid,
-            Some(basic(&dial.account_sid, &dial.hangup_token)),
-            "Status=completed",
-        ),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    assert!(body.contains("\"status\":\"completed\""));
-    let (s, me) = send(&app.router, Method::GET, "/v1/me", Some(&u.key), None).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(micros(&me["balance"]), 10_000_000 - 100_000);
+    for db in db::all().await {
+        let engine = ScriptedEngine::new(Script::Answer {
+            ring_ms: 1,
+            talk_ms: 20,
+        });
+        let app = app(&db, Arc::clone(&engine), true).await;
+        let u = user(&app, 10.0).await;
+        save_config(&app, &u, &phone_config(2, 10)).await;
+        let b = submit(&app, &u, &batch(&numbers(0, 1), json!({}))).await;
+        let id = b["id"].as_str().unwrap();
+        wait_batch(&app, &u, id, "completed", Duration::from_secs(10)).await;
+        let dial = engine.dials()[0].clone();
+        let (s, body) = send_raw(
+            &app.router,
+            hangup_request(
+                &dial.account_sid,
+                &dial.call_sid,
+                Some(basic(&dial.account_sid, &dial.hangup_token)),
+                "Status=completed",
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(body.contains("\"status\":\"completed\""));
+        let (s, me) = send(&app.router, Method::GET, "/v1/me", Some(&u.key), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(micros(&me["balance"]), 10_000_000 - 100_000);
+    }
 }

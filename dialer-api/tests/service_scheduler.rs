@@ -445,49 +445,52 @@ async fn reservations_never_exceed_the_balance() {
 
 #[tokio::test]
 async fn a_call_without_credits_fails_plainly() {
-    let db = db::sqlite();
-    let engine = ScriptedEngine::new(answer(10));
-    let app = app(&db, Arc::clone(&engine), false).await;
-    let u = user(&app, 0.1).await;
-    save_config(&app, &u, &phone_config(5, 50)).await;
-    // Accepted (0.1 covers one 6-second increment) but a 60-second reservation does not fit.
-    let b = submit(&app, &u, &batch(&numbers(0, 2), json!({}))).await;
-    let s = scheduler(&app.store, Arc::clone(&engine), Arc::clone(&app.metrics));
-    s.start().await.unwrap();
-    let done = wait_batch(&app, &u, b["id"].as_str().unwrap(), "completed", TEN_S).await;
-    assert_eq!(done["counts"]["failed"], 2);
-    assert!(engine.dials().is_empty());
-    let calls = calls_of(&app, &u, b["id"].as_str().unwrap()).await;
-    assert!(
-        calls
-            .iter()
-            .all(|c| c["failure_reason"] == "insufficient_credits")
-    );
-    assert_eq!(check_books(&app, &u).await, 100_000);
+    for db in db::all().await {
+        let engine = ScriptedEngine::new(answer(10));
+        let app = app(&db, Arc::clone(&engine), false).await;
+        let u = user(&app, 0.1).await;
+        save_config(&app, &u, &phone_config(5, 50)).await;
+        // Accepted (0.1 covers one 6-second increment) but a 60-second reservation does not fit.
+        let b = submit(&app, &u, &batch(&numbers(0, 2), json!({}))).await;
+        let s = scheduler(&app.store, Arc::clone(&engine), Arc::clone(&app.metrics));
+        s.start().await.unwrap();
+        let done = wait_batch(&app, &u, b["id"].as_str().unwrap(), "completed", TEN_S).await;
+        assert_eq!(done["counts"]["failed"], 2, "{}: {done}", db.backend);
+        assert!(engine.dials().is_empty());
+        let calls = calls_of(&app, &u, b["id"].as_str().unwrap()).await;
+        assert!(
+            calls
+                .iter()
+                .all(|c| c["failure_reason"] == "insufficient_credits")
+        );
+        assert_eq!(check_books(&app, &u).await, 100_000, "{}", db.backend);
+        s.kill();
+    }
 }
 
 #[tokio::test]
 async fn an_engine_panic_fails_the_call_and_frees_the_slot() {
-    let db = db::sqlite();
-    let engine = ScriptedEngine::new(answer(10));
-    let app = app(&db, Arc::clone(&engine), true).await;
-    let u = user(&app, 10.0).await;
-    save_config(&app, &u, &phone_config(1, 50)).await;
-    let nums = numbers(0, 3);
-    engine.script(&nums[0], vec![Script::Panic]);
-    let b = submit(&app, &u, &batch(&nums, json!({}))).await;
-    let done = wait_batch(&app, &u, b["id"].as_str().unwrap(), "completed", TEN_S).await;
-    assert_eq!(
-        (
-            done["counts"]["failed"].as_i64(),
-            done["counts"]["completed"].as_i64()
-        ),
-        (Some(1), Some(2))
-    );
-    let calls = calls_of(&app, &u, b["id"].as_str().unwrap()).await;
-    let failed = calls.iter().find(|c| c["status"] == "failed").unwrap();
-    assert_eq!(failed["failure_reason"], "the call engine panicked");
-    check_books(&app, &u).await;
+    for db in db::all().await {
+        let engine = ScriptedEngine::new(answer(10));
+        let app = app(&db, Arc::clone(&engine), true).await;
+        let u = user(&app, 10.0).await;
+        save_config(&app, &u, &phone_config(1, 50)).await;
+        let nums = numbers(0, 3);
+        engine.script(&nums[0], vec![Script::Panic]);
+        let b = submit(&app, &u, &batch(&nums, json!({}))).await;
+        let done = wait_batch(&app, &u, b["id"].as_str().unwrap(), "completed", TEN_S).await;
+        assert_eq!(
+            (
+                done["counts"]["failed"].as_i64(),
+                done["counts"]["completed"].as_i64()
+            ),
+            (Some(1), Some(2))
+        );
+        let calls = calls_of(&app, &u, b["id"].as_str().unwrap()).await;
+        let failed = calls.iter().find(|c| c["status"] == "failed").unwrap();
+        assert_eq!(failed["failure_reason"], "the call engine panicked");
+        check_books(&app, &u).await;
+    }
 }
 
 #[tokio::test]
