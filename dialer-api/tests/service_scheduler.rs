@@ -625,7 +625,7 @@ async fn a_call_claimed_but_never_dialed_is_queued_again_after_a_crash() {
             app.store.close().await;
         }
         let app2 = support::harness::app(&db, Arc::clone(&engine), true).await;
-        let done = wait_batch(&app2, &u, &id, "completed", Duration::from_secs(20)).await;
+        let done = wait_batch(&app2, &u, &id, "completed", Duration::from_secs(40)).await;
         let calls = calls_of(&app2, &u, &id).await;
         assert_eq!(
             calls.len(),
@@ -802,7 +802,7 @@ async fn a_killed_node_loses_nothing_and_charges_nothing_twice() {
         }
         // Restart: a new process on the same database.
         let app2 = support::harness::app(&db, Arc::clone(&engine), true).await;
-        let done = wait_batch(&app2, &u, &id, "completed", Duration::from_secs(20)).await;
+        let done = wait_batch(&app2, &u, &id, "completed", Duration::from_secs(40)).await;
         assert_eq!(done["counts"]["completed"], 12, "{done}");
         let calls = calls_of(&app2, &u, &id).await;
         let lost: Vec<_> = calls
