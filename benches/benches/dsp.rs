@@ -147,9 +147,7 @@ fn factory(c: &mut Criterion) {
     let frames: Vec<&[i16]> = speech.chunks_exact(PACKET_SAMPLES).collect();
     let mut group = c.benchmark_group("factory_encode_decode_20ms");
     for codec in Codec::ALL {
-        let (Ok(mut enc), Ok(mut dec)) = (encoder_for(codec), decoder_for(codec)) else {
-            continue;
-        };
+        let (mut enc, mut dec) = (encoder_for(codec), decoder_for(codec));
         let mut payload = [0u8; PACKET_SAMPLES];
         let mut pcm = [0i16; PACKET_SAMPLES];
         let mut i = 0;

@@ -40,10 +40,4 @@ pub enum CodecError {
         /// The nibble found instead.
         found: u8,
     },
-    /// The codec has no encoder or decoder in this build.
-    #[error("{codec} has no encoder or decoder in this build")]
-    Unsupported {
-        /// The codec asked for.
-        codec: crate::Codec,
-    },
 }

@@ -8,8 +8,8 @@ use test_oracles::signals;
 
 /// Encodes and decodes `pcm` packet by packet through the factory objects.
 fn round_trip(codec: Codec, pcm: &[i16]) -> Vec<i16> {
-    let mut enc = encoder_for(codec).unwrap();
-    let mut dec = decoder_for(codec).unwrap();
+    let mut enc = encoder_for(codec);
+    let mut dec = decoder_for(codec);
     let mut payload = [0u8; 160];
     let mut out = Vec::new();
     for packet in pcm.chunks_exact(PACKET_SAMPLES) {
@@ -31,8 +31,8 @@ fn round_trip(codec: Codec, pcm: &[i16]) -> Vec<i16> {
 #[test]
 fn each_object_reports_its_codec() {
     for codec in Codec::ALL {
-        assert_eq!(encoder_for(codec).unwrap().codec(), codec);
-        assert_eq!(decoder_for(codec).unwrap().codec(), codec);
+        assert_eq!(encoder_for(codec).codec(), codec);
+        assert_eq!(decoder_for(codec).codec(), codec);
     }
 }
 
@@ -52,7 +52,6 @@ fn durations_and_packet_sizes_are_consistent() {
         assert_eq!(codec.packet_bytes(), packet_bytes, "{codec}");
         let mut out = [0u8; 400];
         let written = encoder_for(codec)
-            .unwrap()
             .encode(&[0; PACKET_SAMPLES], &mut out)
             .unwrap();
         assert_eq!(written, codec.packet_bytes(), "{codec}");
@@ -63,7 +62,7 @@ fn durations_and_packet_sizes_are_consistent() {
 fn g711_objects_match_the_raw_functions() {
     let pcm = signals::white_noise(1600, 7);
     let codes: Vec<u8> = pcm.iter().map(|&s| g711::ulaw_encode(s)).collect();
-    let mut enc = encoder_for(Codec::Pcmu).unwrap();
+    let mut enc = encoder_for(Codec::Pcmu);
     let mut out = vec![0u8; pcm.len()];
     assert_eq!(enc.encode(&pcm, &mut out).unwrap(), pcm.len());
     assert_eq!(out, codes);
@@ -81,11 +80,11 @@ fn g711_objects_match_the_raw_functions() {
 
 #[test]
 fn g711_takes_any_number_of_samples() {
-    let mut enc = encoder_for(Codec::Pcma).unwrap();
+    let mut enc = encoder_for(Codec::Pcma);
     let mut out = [0u8; 7];
     assert_eq!(enc.encode(&[1, 2, 3], &mut out).unwrap(), 3);
     assert_eq!(enc.encode(&[], &mut out).unwrap(), 0);
-    let mut dec = decoder_for(Codec::Pcma).unwrap();
+    let mut dec = decoder_for(Codec::Pcma);
     let mut pcm = [0i16; 7];
     assert_eq!(dec.decode(&out[..5], &mut pcm).unwrap(), 5);
 }
@@ -102,8 +101,8 @@ fn gsm_objects_match_the_raw_codec_frame_after_frame() {
     }
     assert_eq!(round_trip(Codec::Gsm, &pcm), expected);
     // Two frames in one payload give the same as one frame per payload.
-    let mut enc = encoder_for(Codec::Gsm).unwrap();
-    let mut dec = decoder_for(Codec::Gsm).unwrap();
+    let mut enc = encoder_for(Codec::Gsm);
+    let mut dec = decoder_for(Codec::Gsm);
     let mut payload = [0u8; 66];
     let mut out = vec![0i16; pcm.len()];
     for (i, pair) in pcm.chunks_exact(320).enumerate() {
@@ -122,7 +121,7 @@ fn gsm_objects_match_the_raw_codec_frame_after_frame() {
 
 #[test]
 fn gsm_refuses_partial_frames() {
-    let mut enc = encoder_for(Codec::Gsm).unwrap();
+    let mut enc = encoder_for(Codec::Gsm);
     let mut out = [0u8; 66];
     let err = enc.encode(&[0; 100], &mut out).unwrap_err();
     assert_eq!(
@@ -138,7 +137,7 @@ fn gsm_refuses_partial_frames() {
         err.to_string(),
         "GSM: 100 is not a whole number of 160-sample frames"
     );
-    let mut dec = decoder_for(Codec::Gsm).unwrap();
+    let mut dec = decoder_for(Codec::Gsm);
     let mut pcm = [0i16; 320];
     let err = dec.decode(&[0xd0; 34], &mut pcm).unwrap_err();
     assert_eq!(
@@ -158,10 +157,7 @@ fn output_too_small_is_refused() {
     let mut out = [0u8; 32];
     // 20 bytes of G.729 fit in 32; its sizes are checked in g729_factory.rs.
     for codec in Codec::ALL.into_iter().filter(|&c| c != Codec::G729) {
-        let err = encoder_for(codec)
-            .unwrap()
-            .encode(&[0; 160], &mut out)
-            .unwrap_err();
+        let err = encoder_for(codec).encode(&[0; 160], &mut out).unwrap_err();
         let needed = 160 / codec.frame_samples() * codec.frame_bytes();
         assert_eq!(
             err,
@@ -173,7 +169,6 @@ fn output_too_small_is_refused() {
     }
     let mut pcm = [0i16; 100];
     let err = decoder_for(Codec::Gsm)
-        .unwrap()
         .decode(&[0xd0; 33], &mut pcm)
         .unwrap_err();
     assert_eq!(
@@ -185,7 +180,6 @@ fn output_too_small_is_refused() {
     );
     let mut pcm = [0i16; 10];
     let err = decoder_for(Codec::Pcmu)
-        .unwrap()
         .decode(&[0; 11], &mut pcm)
         .unwrap_err();
     assert_eq!(
@@ -200,11 +194,11 @@ fn output_too_small_is_refused() {
 #[test]
 fn gsm_refuses_a_frame_without_the_signature_and_keeps_its_state() {
     let pcm = signals::sweep(160 * 4);
-    let mut enc = encoder_for(Codec::Gsm).unwrap();
+    let mut enc = encoder_for(Codec::Gsm);
     let mut frames = vec![0u8; 33 * 4];
     enc.encode(&pcm, &mut frames).unwrap();
-    let mut clean = decoder_for(Codec::Gsm).unwrap();
-    let mut disturbed = decoder_for(Codec::Gsm).unwrap();
+    let mut clean = decoder_for(Codec::Gsm);
+    let mut disturbed = decoder_for(Codec::Gsm);
     let (mut a, mut b) = ([0i16; 160], [0i16; 320]);
     clean.decode(&frames[..33], &mut a).unwrap();
     disturbed.decode(&frames[..33], &mut b[..160]).unwrap();
@@ -236,9 +230,9 @@ fn decoders_conceal_a_lost_packet_with_the_plc() {
         .collect();
     // G.729 conceals with its own bad-frame path, tested in g729_dtx_erasure.rs.
     for codec in Codec::ALL.into_iter().filter(|&c| c != Codec::G729) {
-        let mut enc = encoder_for(codec).unwrap();
-        let mut dec = decoder_for(codec).unwrap();
-        let mut reference = decoder_for(codec).unwrap();
+        let mut enc = encoder_for(codec);
+        let mut dec = decoder_for(codec);
+        let mut reference = decoder_for(codec);
         let mut payload = [0u8; 160];
         let (mut out, mut clean) = ([0i16; 160], [0i16; 160]);
         for (i, packet) in pcm.chunks_exact(160).enumerate() {
@@ -269,15 +263,15 @@ fn gsm_decoding_reconverges_after_a_concealed_loss_in_speech() {
     let Some(speech) = signals::speech() else {
         return;
     };
-    let mut enc = encoder_for(Codec::Gsm).unwrap();
+    let mut enc = encoder_for(Codec::Gsm);
     let mut payloads = Vec::new();
     for packet in speech.chunks_exact(160) {
         let mut bytes = [0u8; 33];
         enc.encode(packet, &mut bytes).unwrap();
         payloads.push(bytes);
     }
-    let mut reference = decoder_for(Codec::Gsm).unwrap();
-    let mut lossy = decoder_for(Codec::Gsm).unwrap();
+    let mut reference = decoder_for(Codec::Gsm);
+    let mut lossy = decoder_for(Codec::Gsm);
     // Mean SNR against a loss-free decode, by packets since the loss.
     let mut by_distance = [(0.0f64, 0usize); 6];
     for (i, payload) in payloads.iter().enumerate() {

@@ -237,7 +237,7 @@ mod tests {
 
     fn decoded(payload: &[u8]) -> [i16; PACKET_SAMPLES] {
         let mut out = [0; PACKET_SAMPLES];
-        let mut decoder = codecs::decoder_for(Codec::Pcmu).unwrap();
+        let mut decoder = codecs::decoder_for(Codec::Pcmu);
         assert_eq!(decoder.decode(payload, &mut out), Ok(PACKET_SAMPLES));
         out
     }
@@ -248,7 +248,7 @@ mod tests {
             shrink_after_pops: 1,
             ..JitterConfig::default()
         };
-        let mut inbound = InboundAudio::new(config, codecs::decoder_for(Codec::Pcmu).unwrap());
+        let mut inbound = InboundAudio::new(config, codecs::decoder_for(Codec::Pcmu));
         // u-law 0xff is 0; 0x20/0x30 are loud (about -8000 and -3900).
         let quiet = Bytes::from_static(&[0xff; 160]);
         let loud_1 = Bytes::from_static(&[0x20; 160]);

@@ -87,7 +87,7 @@ impl Encoder for Refusing {
 fn encoder_failures_are_counted_and_nothing_is_sent() {
     let start = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(5);
-    let decoder = codecs::decoder_for(Codec::Pcmu).unwrap();
+    let decoder = codecs::decoder_for(Codec::Pcmu);
     let mut s = MediaSession::with_codecs(
         MediaConfig::new(Codec::Pcmu, remote()),
         Box::new(Refusing),
@@ -210,7 +210,7 @@ fn play_stream(
 
 /// `seconds` of a tone as 20 ms PCMU packets.
 fn pcmu_tone(seconds: usize) -> Vec<(u8, Vec<u8>)> {
-    let mut encoder = codecs::encoder_for(Codec::Pcmu).unwrap();
+    let mut encoder = codecs::encoder_for(Codec::Pcmu);
     tone(8000 * seconds)
         .chunks(160)
         .map(|c| {
@@ -332,7 +332,7 @@ fn comfort_noise_plays_at_the_level_the_remote_party_signalled() {
 
 #[test]
 fn a_payload_the_decoder_rejects_is_concealed_and_counted() {
-    let mut encoder = codecs::encoder_for(Codec::Gsm).unwrap();
+    let mut encoder = codecs::encoder_for(Codec::Gsm);
     let pcm = tone(160 * 40);
     let mut packets: Vec<(u8, Vec<u8>)> = pcm
         .chunks(160)

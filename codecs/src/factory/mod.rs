@@ -16,17 +16,17 @@ use crate::{Codec, CodecError, Decoder, Encoder};
 ///
 /// ```
 /// use codecs::{Codec, encoder_for};
-/// let mut enc = encoder_for(Codec::Pcmu)?;
+/// let mut enc = encoder_for(Codec::Pcmu);
 /// let mut payload = [0u8; 160];
 /// assert_eq!(enc.encode(&[0i16; 160], &mut payload)?, 160);
 /// # Ok::<(), codecs::CodecError>(())
 /// ```
-pub fn encoder_for(codec: Codec) -> Result<Box<dyn Encoder>, CodecError> {
+pub fn encoder_for(codec: Codec) -> Box<dyn Encoder> {
     match codec {
-        Codec::Pcmu => Ok(Box::new(g711::G711Encoder::new(g711::Law::U))),
-        Codec::Pcma => Ok(Box::new(g711::G711Encoder::new(g711::Law::A))),
-        Codec::Gsm => Ok(Box::new(gsm::GsmPacketEncoder::default())),
-        Codec::G729 => Ok(Box::new(g729::G729PacketEncoder::default())),
+        Codec::Pcmu => Box::new(g711::G711Encoder::new(g711::Law::U)),
+        Codec::Pcma => Box::new(g711::G711Encoder::new(g711::Law::A)),
+        Codec::Gsm => Box::new(gsm::GsmPacketEncoder::default()),
+        Codec::G729 => Box::new(g729::G729PacketEncoder::default()),
     }
 }
 
@@ -34,18 +34,18 @@ pub fn encoder_for(codec: Codec) -> Result<Box<dyn Encoder>, CodecError> {
 ///
 /// ```
 /// use codecs::{Codec, decoder_for};
-/// let mut dec = decoder_for(Codec::Gsm)?;
+/// let mut dec = decoder_for(Codec::Gsm);
 /// let mut pcm = [0i16; 160];
 /// assert!(dec.decode(&[0u8; 20], &mut pcm).is_err()); // not a whole 33-byte frame
 /// assert_eq!(dec.conceal(&mut pcm), 160);
 /// # Ok::<(), codecs::CodecError>(())
 /// ```
-pub fn decoder_for(codec: Codec) -> Result<Box<dyn Decoder>, CodecError> {
+pub fn decoder_for(codec: Codec) -> Box<dyn Decoder> {
     match codec {
-        Codec::Pcmu => Ok(Box::new(g711::G711Decoder::new(g711::Law::U))),
-        Codec::Pcma => Ok(Box::new(g711::G711Decoder::new(g711::Law::A))),
-        Codec::Gsm => Ok(Box::new(gsm::GsmPacketDecoder::default())),
-        Codec::G729 => Ok(Box::new(g729::G729PacketDecoder::default())),
+        Codec::Pcmu => Box::new(g711::G711Decoder::new(g711::Law::U)),
+        Codec::Pcma => Box::new(g711::G711Decoder::new(g711::Law::A)),
+        Codec::Gsm => Box::new(gsm::GsmPacketDecoder::default()),
+        Codec::G729 => Box::new(g729::G729PacketDecoder::default()),
     }
 }
 

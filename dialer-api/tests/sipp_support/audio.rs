@@ -51,7 +51,7 @@ pub fn rms(samples: &[i16]) -> f64 {
 
 /// Decodes each packet (in arrival order) with `codec`: one 160-sample frame each.
 pub fn decode(codec: Codec, packets: &[Packet]) -> Vec<Vec<i16>> {
-    let mut decoder = codecs::decoder_for(codec).unwrap();
+    let mut decoder = codecs::decoder_for(codec);
     packets
         .iter()
         .map(|p| {

@@ -83,7 +83,7 @@ impl RtpPeer {
         let (stop, mut stopped) = watch::channel(false);
         let (rx, tx_count) = (Arc::clone(&received), Arc::clone(&sent));
         let task = tokio::spawn(async move {
-            let mut encoder = codecs::encoder_for(codec).unwrap();
+            let mut encoder = codecs::encoder_for(codec);
             let mut buf = [0u8; 2048];
             let mut remote: Option<SocketAddr> = None;
             let mut tick = tokio::time::interval(Duration::from_millis(20));

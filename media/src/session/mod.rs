@@ -122,8 +122,8 @@ impl MediaSession {
         rng: &mut impl RngCore,
         now: Instant,
     ) -> Result<MediaSession, MediaError> {
-        let encoder = codecs::encoder_for(config.codec)?;
-        let decoder = codecs::decoder_for(config.codec)?;
+        let encoder = codecs::encoder_for(config.codec);
+        let decoder = codecs::decoder_for(config.codec);
         MediaSession::with_codecs(config, encoder, decoder, rng, now)
     }
 

@@ -109,7 +109,7 @@ fn decode_codec(format: Format, codec: Codec, bytes: &[u8]) -> Result<Vec<i16>, 
         });
     }
     let frame_samples = codec.frame_samples();
-    let mut decoder = decoder_for(codec)?;
+    let mut decoder = decoder_for(codec);
     let mut pcm = vec![0i16; bytes.len() / frame_bytes * frame_samples];
     let per_packet = PACKET_SAMPLES / frame_samples;
     let packets = bytes
@@ -141,7 +141,7 @@ pub fn encode(format: Format, pcm: &[i16], rate: u32) -> Result<Vec<u8>, Content
             let mut padded = pcm.to_vec();
             padded.resize(pcm.len().div_ceil(frame) * frame, 0);
             let mut out = vec![0u8; padded.len() / frame * codec.frame_bytes()];
-            let n = encoder_for(codec)?.encode(&padded, &mut out)?;
+            let n = encoder_for(codec).encode(&padded, &mut out)?;
             out.truncate(n);
             Ok(out)
         }
