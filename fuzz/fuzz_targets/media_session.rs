@@ -66,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
             }
             3 => session.handle_rtcp(now, from, Bytes::copy_from_slice(body)),
             4 => {
-                let pcm: Vec<i16> = body.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+                let pcm: Vec<i16> = body
+                    .chunks_exact(2)
+                    .map(|b| i16::from_le_bytes([b[0], b[1]]))
+                    .collect();
                 let rate = [8000, 16000, 24000, 48000, 44100][usize::from(*source % 5)];
                 let _ = session.queue_outbound(&pcm, rate);
             }
