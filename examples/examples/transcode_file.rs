@@ -42,8 +42,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Whole 20 ms packets: pad the last one with silence.
     pcm.resize(pcm.len().div_ceil(PACKET_SAMPLES) * PACKET_SAMPLES, 0);
 
-    let mut encoder = encoder_for(codec)?;
-    let mut decoder = decoder_for(codec)?;
+    let mut encoder = encoder_for(codec);
+    let mut decoder = decoder_for(codec);
     let mut decoded = Vec::with_capacity(pcm.len());
     let mut payload_bytes = 0;
     let mut payload = [0u8; 320];
