@@ -510,7 +510,7 @@ pub async fn get_batch(
 ) -> Result<Json<BatchView>, ApiError> {
     let row = state
         .store
-        .batch(&user.id, &id)
+        .batch(&user.id, validate::known_id("batch", &id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("batch"))?;
     Ok(Json(batch_view(&state, &row, None).await?))
@@ -555,7 +555,13 @@ async fn change_state(
 ) -> Result<Json<BatchView>, ApiError> {
     match state
         .store
-        .set_batch_state(user_id, id, from, to, crate::store::now_ms())
+        .set_batch_state(
+            user_id,
+            validate::known_id("batch", id)?,
+            from,
+            to,
+            crate::store::now_ms(),
+        )
         .await?
     {
         Ok(Some(row)) => {

@@ -1,9 +1,9 @@
 //! The call log: `GET /v1/calls` (filters, cursor pagination) and `GET /v1/calls/{id}`.
 
-use super::AppState;
 use super::auth::AuthUser;
 use super::error::{ApiError, ErrorBody};
 use super::users::time;
+use super::{AppState, validate};
 use crate::billing::Micros;
 use crate::store::{CallFilter, CallRow, Cursor};
 use axum::Json;
@@ -176,10 +176,12 @@ pub(super) fn page_params(
         return Err(ApiError::validation("limit", "1 to 500"));
     }
     let cursor = match cursor {
-        Some(text) => Some(
-            Cursor::decode(text)
-                .ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?,
-        ),
+        Some(text) => {
+            let cursor = Cursor::decode(text)
+                .ok_or_else(|| ApiError::validation("cursor", "not a cursor from this API"))?;
+            validate::id_parameter("cursor", &cursor.id)?;
+            Some(cursor)
+        }
         None => None,
     };
     Ok((limit, cursor))
@@ -194,6 +196,9 @@ pub async fn list_calls(
     Query(query): Query<CallQuery>,
 ) -> Result<Json<CallPage>, ApiError> {
     let (limit, after) = page_params(query.limit, query.cursor.as_deref())?;
+    if let Some(batch_id) = &query.batch_id {
+        validate::id_parameter("batch_id", batch_id)?;
+    }
     if let Some(status) = &query.status {
         if !STATUSES.contains(&status.as_str()) {
             return Err(ApiError::validation(
@@ -236,7 +241,7 @@ pub async fn get_call(
 ) -> Result<Json<CallView>, ApiError> {
     let row = state
         .store
-        .call(&user.id, &id)
+        .call(&user.id, validate::known_id("call", &id)?)
         .await?
         .ok_or_else(|| ApiError::not_found("call"))?;
     Ok(Json(CallView::from_row(&row)))

@@ -61,6 +61,7 @@ pub async fn hangup(
     let call_sid = call_sid
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::not_found("call"))?;
+    let call_sid = super::validate::known_id("call", call_sid)?;
     let (user, token) = basic_credentials(&headers).ok_or_else(|| {
         ApiError::unauthorized(
             "HTTP Basic auth with the account SID and the call token is required",

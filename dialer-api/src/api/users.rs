@@ -155,6 +155,7 @@ pub async fn top_up(
     Path(id): Path<String>,
     raw: Bytes,
 ) -> Result<Json<Balance>, ApiError> {
+    super::validate::known_id("user", &id)?;
     let request: TopUp = body::parse(&raw)?;
     let amount = Micros::from_credits(request.amount)
         .filter(|m| m.0 > 0)

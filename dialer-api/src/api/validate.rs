@@ -1,6 +1,7 @@
 //! Input checks shared by the routes: phone numbers, destination allowlists, proxy addresses
 //! and outbound URLs (handler and webhook) with the private-address guard.
 
+use super::error::ApiError;
 use reqwest::Url;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -43,6 +44,20 @@ pub fn plain_text(text: &str) -> Result<(), &'static str> {
         return Err("control characters (NUL, line breaks, tabs) are not allowed");
     }
     Ok(())
+}
+
+/// Checks an id taken from a request path before it reaches the store. Ids never hold control
+/// characters (and PostgreSQL refuses NUL in a text parameter), so such an id names nothing:
+/// `what` (`batch`, `call`, `user`) is not found.
+pub fn known_id<'a>(what: &str, id: &'a str) -> Result<&'a str, ApiError> {
+    plain_text(id).map_err(|_| ApiError::not_found(what))?;
+    Ok(id)
+}
+
+/// Checks an id given as a query parameter or inside a cursor: a 422 naming `field` when it
+/// holds control characters.
+pub fn id_parameter(field: &str, id: &str) -> Result<(), ApiError> {
+    plain_text(id).map_err(|m| ApiError::validation(field, m))
 }
 
 /// Checks an allowlist entry: `+` and 1 to 15 digits.
