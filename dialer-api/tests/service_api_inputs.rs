@@ -112,3 +112,130 @@ async fn control_characters_in_ids_and_cursors_are_refused() {
         assert_eq!(calls_of(&app, &u, &batch_id).await.len(), 2);
     }
 }
+
+/// Sends a prepared request and parses the JSON error body (`Null` when it is not JSON).
+async fn send_json(r: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
+    let (s, text) = send_raw(r, request).await;
+    (s, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// axum's own rejections (query, path, form, body limit, method) come back in the API's JSON
+/// shape with a stable code and the parameter named.
+#[tokio::test]
+async fn extractor_rejections_are_json_errors() {
+    let db = db::sqlite();
+    let app = app(&db, engine(), false).await;
+    let r = &app.router;
+    let u = user(&app, 5.0).await;
+    for path in [
+        "/v1/calls?limit=abc",
+        "/v1/calls?limit=1e99",
+        "/v1/batches?limit=abc",
+        "/v1/batches?limit=99999999999999999999",
+        "/v1/calls?limit=5&limit=6",
+    ] {
+        let (s, body) = send(r, Method::GET, path, Some(&u.key), None).await;
+        expect_error(
+            s,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            path,
+        );
+        assert_eq!(body["error"]["field"], "limit", "{path}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("limit"),
+            "{body}"
+        );
+    }
+    // A path id that is not UTF-8 once percent-decoded names nothing.
+    for path in [
+        "/v1/batches/%FF",
+        "/v1/calls/%C3%28",
+        "/v1/batches/%FF/pause",
+    ] {
+        let method = if path.ends_with("pause") {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let (s, body) = send(r, method, path, Some(&u.key), None).await;
+        expect_error(s, &body, StatusCode::NOT_FOUND, "not_found", path);
+        assert_eq!(body["error"]["field"], "id", "{path}: {body}");
+    }
+    // The Twilio hang-up route takes a form body only.
+    let twilio = format!("/2010-04-01/Accounts/{}/Calls/CA1.json", u.account_sid);
+    for content_type in [None, Some("application/json"), Some("text/plain")] {
+        let mut request = Request::post(&twilio);
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let request = request.body(Body::from("Status=completed")).unwrap();
+        let (s, body) = send_json(r, request).await;
+        expect_error(
+            s,
+            &body,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            &format!("{content_type:?}"),
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("application/x-www-form-urlencoded"),
+            "{body}"
+        );
+    }
+    // Bodies over 16 MiB.
+    let huge = vec![b' '; 16 * 1024 * 1024 + 1];
+    for (method, path, token) in [
+        (Method::POST, "/v1/batches".to_owned(), u.key.as_str()),
+        (Method::PUT, "/v1/phone-config".to_owned(), u.key.as_str()),
+        (Method::POST, format!("/v1/users/{}/credits", u.id), ADMIN),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(&path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(huge.clone()))
+            .unwrap();
+        let (s, body) = send_json(r, request).await;
+        expect_error(
+            s,
+            &body,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            &path,
+        );
+    }
+    // Invalid JSON is a 400 in the same shape; a missing Content-Type is fine (curl -d).
+    for text in ["{oops", "", "[1,2]", "{\"proxies\": [\"a\"]} trailing"] {
+        let request = Request::put("/v1/phone-config")
+            .header("authorization", format!("Bearer {}", u.key))
+            .header("content-type", "application/json")
+            .body(Body::from(text))
+            .unwrap();
+        let (s, body) = send_json(r, request).await;
+        expect_error(s, &body, StatusCode::BAD_REQUEST, "bad_request", text);
+    }
+    let request = Request::put("/v1/phone-config")
+        .header("authorization", format!("Bearer {}", u.key))
+        .body(Body::from(phone_config(1, 1).to_string()))
+        .unwrap();
+    let (s, body) = send_json(r, request).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = send(r, Method::PATCH, "/v1/batches", Some(&u.key), None).await;
+    expect_error(
+        s,
+        &body,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "PATCH",
+    );
+}
+

@@ -3,6 +3,7 @@
 use super::auth::AuthUser;
 use super::calls::{STATUSES, page_params};
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery, RawBody};
 use super::users::time;
 use super::validate::{NumberRejection, UrlKind};
 use super::{AppState, body, validate};
@@ -13,8 +14,7 @@ use crate::scheduler::model::{
 use crate::scheduler::window::ParsedWindow;
 use crate::store::{BatchRow, Cursor, InsertBatch, NewBatch, NewContact, secrets};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -398,7 +398,7 @@ pub async fn create_batch(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     headers: HeaderMap,
-    raw: Bytes,
+    RawBody(raw): RawBody,
 ) -> Result<(StatusCode, Json<BatchView>), ApiError> {
     let request: BatchRequest = body::parse(&raw)?;
     let idempotency = match headers.get("idempotency-key") {
@@ -506,7 +506,7 @@ fn key_reused() -> ApiError {
 pub async fn get_batch(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<BatchView>, ApiError> {
     let row = state
         .store
@@ -522,7 +522,7 @@ pub async fn get_batch(
 pub async fn list_batches(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(query): Query<BatchQuery>,
+    ApiQuery(query): ApiQuery<BatchQuery>,
 ) -> Result<Json<BatchPage>, ApiError> {
     let (limit, after) = page_params(query.limit, query.cursor.as_deref())?;
     let rows = state.store.batches(&user.id, limit, after.as_ref()).await?;
@@ -589,7 +589,7 @@ async fn change_state(
 pub async fn cancel_batch(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<BatchView>, ApiError> {
     change_state(&state, &user.id, &id, &["running", "paused"], "canceled").await
 }
@@ -601,7 +601,7 @@ pub async fn cancel_batch(
 pub async fn pause_batch(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<BatchView>, ApiError> {
     change_state(&state, &user.id, &id, &["running"], "paused").await
 }
@@ -613,7 +613,7 @@ pub async fn pause_batch(
 pub async fn resume_batch(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<BatchView>, ApiError> {
     change_state(&state, &user.id, &id, &["paused"], "running").await
 }

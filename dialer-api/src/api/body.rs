@@ -1,5 +1,5 @@
-//! JSON request bodies: parse errors become `bad_request`, or `validation_failed` naming the
-//! field when serde names it (missing or unknown field).
+//! Request bodies and query strings: parse errors become `bad_request`, or `validation_failed`
+//! naming the field when one is at fault.
 
 use super::error::ApiError;
 use serde::de::DeserializeOwned;
@@ -12,6 +12,35 @@ pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
 /// Parses a JSON value already read.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| from_serde(&e))
+}
+
+/// Parses `application/x-www-form-urlencoded` text (a form body or a query string, `what` in
+/// messages); a value of the wrong type is a 422 naming its key.
+pub fn from_urlencoded<T: DeserializeOwned>(raw: &[u8], what: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let message = e.inner().to_string();
+        match field_at(e.path(), &message) {
+            Some(field) => ApiError::validation(field, message),
+            None => ApiError::bad_request(format!("the {what} does not match: {message}")),
+        }
+    })
+}
+
+/// The field a serde error is about: where it happened, completed with the field a missing or
+/// repeated-field message names.
+fn field_at(path: &serde_path_to_error::Path, message: &str) -> Option<String> {
+    let named = ["missing field ", "unknown field ", "duplicate field "]
+        .iter()
+        .find_map(|after| backticked(message, after));
+    let at = path.to_string();
+    match (at.as_str(), named) {
+        (".", named) => named,
+        (_, None) => Some(at),
+        // An unknown field's path already ends with it; a missing one's ends at its parent.
+        (_, Some(name)) if at == name || at.ends_with(&format!(".{name}")) => Some(at),
+        (_, Some(name)) => Some(format!("{at}.{name}")),
+    }
 }
 
 fn backticked(message: &str, after: &str) -> Option<String> {
@@ -54,5 +83,33 @@ mod tests {
         assert_eq!(e.detail.code, "bad_request");
         let e = parse::<T>(br#"{"amount":"x"}"#).unwrap_err();
         assert_eq!(e.detail.code, "bad_request");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Page {
+        limit: Option<i64>,
+        cursor: Option<String>,
+    }
+
+    #[test]
+    fn query_strings_name_the_parameter() {
+        let p: Page = from_urlencoded(b"limit=5&cursor=a%20b", "query string").unwrap();
+        assert_eq!((p.limit, p.cursor.as_deref()), (Some(5), Some("a b")));
+        for bad in [
+            "limit=abc",
+            "limit=1e99",
+            "limit=99999999999999999999",
+            "limit=",
+        ] {
+            let e = from_urlencoded::<Page>(bad.as_bytes(), "query string").unwrap_err();
+            assert_eq!(
+                e.status,
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "{bad}"
+            );
+            assert_eq!(e.detail.field.as_deref(), Some("limit"), "{bad}: {e:?}");
+        }
+        let e = from_urlencoded::<Page>(b"limit=1&limit=2", "query string").unwrap_err();
+        assert_eq!(e.detail.field.as_deref(), Some("limit"), "{e:?}");
     }
 }

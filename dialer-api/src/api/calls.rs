@@ -2,12 +2,13 @@
 
 use super::auth::AuthUser;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
 use super::users::time;
 use super::{AppState, validate};
 use crate::billing::Micros;
 use crate::store::{CallFilter, CallRow, Cursor};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -193,7 +194,7 @@ pub(super) fn page_params(
 pub async fn list_calls(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Query(query): Query<CallQuery>,
+    ApiQuery(query): ApiQuery<CallQuery>,
 ) -> Result<Json<CallPage>, ApiError> {
     let (limit, after) = page_params(query.limit, query.cursor.as_deref())?;
     if let Some(batch_id) = &query.batch_id {
@@ -237,7 +238,7 @@ pub async fn list_calls(
 pub async fn get_call(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CallView>, ApiError> {
     let row = state
         .store

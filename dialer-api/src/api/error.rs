@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `route_not_found`,
-    /// `method_not_allowed`, `bad_request`, `validation_failed`, `insufficient_credits`,
-    /// `phone_config_required`, `idempotency_key_reused`, `invalid_state`, `internal`.
+    /// `method_not_allowed`, `bad_request`, `validation_failed`, `payload_too_large`,
+    /// `unsupported_media_type`, `insufficient_credits`, `phone_config_required`,
+    /// `idempotency_key_reused`, `invalid_state`, `internal`.
     pub code: String,
     /// What went wrong, for a person.
     pub message: String,

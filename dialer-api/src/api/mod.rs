@@ -8,6 +8,7 @@ mod body;
 pub mod calls;
 pub mod client;
 pub mod error;
+mod extract;
 pub mod metrics;
 mod ops;
 mod phone_config;
@@ -20,7 +21,7 @@ use crate::scheduler::{CallEngine, Scheduler};
 use crate::store::Store;
 use crate::store::secrets::SecretBox;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use error::ApiError;
@@ -177,17 +178,43 @@ async fn track_latency(State(state): State<AppState>, request: Request, next: Ne
     response
 }
 
-async fn method_not_allowed(response: Response) -> Response {
-    if response.status() == StatusCode::METHOD_NOT_ALLOWED
-        && response.headers().get("content-type").is_none()
-    {
-        return axum::response::IntoResponse::into_response(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this route does not accept that method",
-        ));
+/// Stable code of an error response that axum or a layer produced without the API's shape.
+fn code_of(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "route_not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
     }
-    response
+}
+
+/// Puts every error response in the `{"error":{...}}` shape: the routes' extractors already
+/// answer so; this catches what axum answers by itself (405) and anything else in plain text.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this route does not accept that method".to_owned(),
+        _ if text.is_empty() => status
+            .canonical_reason()
+            .unwrap_or("request refused")
+            .to_owned(),
+        _ => text,
+    };
+    axum::response::IntoResponse::into_response(ApiError::new(status, code_of(status), message))
 }
 
 /// The routes and their OpenAPI document.
@@ -230,11 +257,11 @@ pub fn router(state: AppState) -> axum::Router {
             axum::routing::post(twilio::hangup),
         )
         .fallback(fallback)
-        .layer(axum::middleware::map_response(method_not_allowed))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             track_latency,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 //! (re)registers it; `GET` shows the registration state and last error.
 
 use super::auth::AuthUser;
+use super::extract::RawBody;
 use super::error::{ApiError, ErrorBody};
 use super::users::time;
 use super::{AppState, body, validate};
@@ -10,7 +11,6 @@ use crate::scheduler::model::PhoneConfig;
 use crate::scheduler::{RegistrationState, RegistrationStatus, TrunkSettings};
 use crate::store::PhoneConfigRow;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -138,7 +138,7 @@ fn view(state: &AppState, row: &PhoneConfigRow) -> Result<PhoneConfigView, ApiEr
 pub async fn put_phone_config(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
-    raw: Bytes,
+    RawBody(raw): RawBody,
 ) -> Result<Json<PhoneConfigView>, ApiError> {
     let mut value: serde_json::Value = body::parse(&raw)?;
     let password = match value.as_object_mut() {

@@ -4,10 +4,11 @@
 
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiForm, ApiPath};
 use crate::store::HANGUP_BY_HANDLER;
 use crate::store::secrets::{constant_time_eq, digest};
 use axum::Json;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -54,9 +55,9 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn hangup(
     State(state): State<AppState>,
-    Path((account_sid, call_sid)): Path<(String, String)>,
+    ApiPath((account_sid, call_sid)): ApiPath<(String, String)>,
     headers: HeaderMap,
-    Form(update): Form<CallUpdate>,
+    ApiForm(update): ApiForm<CallUpdate>,
 ) -> Result<Json<TwilioCall>, ApiError> {
     let call_sid = call_sid
         .strip_suffix(".json")

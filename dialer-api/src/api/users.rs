@@ -2,12 +2,12 @@
 
 use super::auth::{Admin, AuthUser};
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, RawBody};
 use super::{AppState, body};
 use crate::billing::Micros;
 use crate::store::secrets::{digest, random_token};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,7 +108,7 @@ pub(super) fn time(ms: i64) -> chrono::DateTime<chrono::Utc> {
 pub async fn create_user(
     State(state): State<AppState>,
     _admin: Admin,
-    raw: Bytes,
+    RawBody(raw): RawBody,
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     let request: CreateUser = if raw.is_empty() {
         CreateUser::default()
@@ -152,8 +152,8 @@ pub async fn create_user(
 pub async fn top_up(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<String>,
-    raw: Bytes,
+    ApiPath(id): ApiPath<String>,
+    RawBody(raw): RawBody,
 ) -> Result<Json<Balance>, ApiError> {
     super::validate::known_id("user", &id)?;
     let request: TopUp = body::parse(&raw)?;
