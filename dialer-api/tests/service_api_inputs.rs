@@ -239,3 +239,72 @@ async fn extractor_rejections_are_json_errors() {
     );
 }
 
+/// Values of the wrong type or unknown enum values name the field path.
+#[tokio::test]
+async fn wrongly_typed_fields_are_named() {
+    let db = db::sqlite();
+    let app = app(&db, engine(), false).await;
+    let r = &app.router;
+    let u = user(&app, 5.0).await;
+    for (key, value, field) in [
+        ("max_concurrent_calls", json!("3"), "max_concurrent_calls"),
+        ("codecs", json!(["PCMU", "OPUS"]), "codecs[1]"),
+        ("transport", json!("tcp"), "transport"),
+        ("register", json!("yes"), "register"),
+        ("proxies", json!("sip1.example.com"), "proxies"),
+        ("rate_per_minute", json!(null), "rate_per_minute"),
+    ] {
+        let mut config = phone_config(1, 1);
+        config[key] = value;
+        let (s, body) = send(
+            r,
+            Method::PUT,
+            "/v1/phone-config",
+            Some(&u.key),
+            Some(&config),
+        )
+        .await;
+        expect_error(
+            s,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            key,
+        );
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
+    save_config(&app, &u, &phone_config(1, 1)).await;
+    let nums = numbers(0, 5);
+    for (patch, field) in [
+        (
+            json!({"contacts": [{"phone": nums[0]}, {"phone": nums[1]}, {"phone": nums[2]}, {"phone": 60123}]}),
+            "contacts[3].phone",
+        ),
+        (
+            json!({"contacts": [{"phone": nums[0]}, {"customer_name": "no phone"}]}),
+            "contacts[1].phone",
+        ),
+        (
+            json!({"contacts": [{"phone": nums[0], "nmae": "typo"}]}),
+            "contacts[0].nmae",
+        ),
+        (
+            json!({"handler": {"url": "ws://127.0.0.1:9/s", "protocol": "sip"}}),
+            "handler.protocol",
+        ),
+        (json!({"retry": {"on": ["busy", "bored"]}}), "retry.on[1]"),
+        (json!({"max_duration_seconds": -5}), "max_duration_seconds"),
+    ] {
+        let body = batch(&nums, patch);
+        let (s, b) = send(r, Method::POST, "/v1/batches", Some(&u.key), Some(&body)).await;
+        expect_error(
+            s,
+            &b,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            field,
+        );
+        assert_eq!(b["error"]["field"], field, "{b}");
+    }
+}
+

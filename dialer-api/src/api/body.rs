@@ -4,14 +4,18 @@
 use super::error::ApiError;
 use serde::de::DeserializeOwned;
 
-/// Parses a JSON body.
+/// Parses a JSON body; an error names the field path at fault (`contacts[3].phone`).
 pub fn parse<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(raw).map_err(|e| from_serde(&e))
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| from_json(&e))?;
+    de.end()
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
-/// Parses a JSON value already read.
+/// Parses a JSON value already read; an error names the field path at fault.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| from_serde(&e))
+    serde_path_to_error::deserialize(value).map_err(|e| from_json(&e))
 }
 
 /// Parses `application/x-www-form-urlencoded` text (a form body or a query string, `what` in
@@ -49,15 +53,14 @@ fn backticked(message: &str, after: &str) -> Option<String> {
     Some(rest.split_once('`')?.0.to_owned())
 }
 
-fn from_serde(e: &serde_json::Error) -> ApiError {
-    let message = e.to_string();
-    let field =
-        backticked(&message, "missing field ").or_else(|| backticked(&message, "unknown field "));
-    match field {
+fn from_json(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let inner = e.inner();
+    let message = inner.to_string();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::bad_request(format!("the body is not valid JSON: {message}"));
+    }
+    match field_at(e.path(), &message) {
         Some(field) => ApiError::validation(field, message),
-        None if e.is_syntax() || e.is_eof() => {
-            ApiError::bad_request(format!("the body is not valid JSON: {message}"))
-        }
         None => ApiError::bad_request(format!("the body does not match the schema: {message}")),
     }
 }
@@ -82,7 +85,53 @@ mod tests {
         let e = parse::<T>(b"{").unwrap_err();
         assert_eq!(e.detail.code, "bad_request");
         let e = parse::<T>(br#"{"amount":"x"}"#).unwrap_err();
+        assert_eq!(e.detail.field.as_deref(), Some("amount"));
+        let e = parse::<T>(br#"{"amount":1} x"#).unwrap_err();
         assert_eq!(e.detail.code, "bad_request");
+        let e = parse::<T>(b"[1]").unwrap_err();
+        assert_eq!(
+            (e.detail.code.as_str(), e.detail.field),
+            ("bad_request", None)
+        );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Contact {
+        phone: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Batch {
+        contacts: Vec<Contact>,
+    }
+
+    #[test]
+    fn names_nested_field_paths() {
+        let ok = parse::<Batch>(br#"{"contacts":[{"phone":"+1"}]}"#).unwrap();
+        assert_eq!(ok.contacts[0].phone, "+1");
+        let body = br#"{"contacts":[{"phone":"+1"},{"phone":"+2"},{"phone":"+3"},{"phone":3}]}"#;
+        let e = parse::<Batch>(body).unwrap_err();
+        assert_eq!(
+            e.detail.field.as_deref(),
+            Some("contacts[3].phone"),
+            "{e:?}"
+        );
+        let e = parse::<Batch>(br#"{"contacts":[{"phone":"+1"},{}]}"#).unwrap_err();
+        assert_eq!(
+            e.detail.field.as_deref(),
+            Some("contacts[1].phone"),
+            "{e:?}"
+        );
+        let e = parse::<Batch>(br#"{"contacts":[{"phone":"+1","fone":1}]}"#).unwrap_err();
+        assert_eq!(e.detail.field.as_deref(), Some("contacts[0].fone"), "{e:?}");
+        let value = serde_json::json!({"contacts": [{"phone": false}]});
+        let e = from_value::<Batch>(value).unwrap_err();
+        assert_eq!(
+            e.detail.field.as_deref(),
+            Some("contacts[0].phone"),
+            "{e:?}"
+        );
     }
 
     #[derive(Debug, serde::Deserialize)]
