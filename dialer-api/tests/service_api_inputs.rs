@@ -308,3 +308,72 @@ async fn wrongly_typed_fields_are_named() {
     }
 }
 
+/// The API accepts the trunk settings `check-config` and the SIP stack accept, and refuses the
+/// rest by field: the engine never meets a trunk it cannot register.
+#[tokio::test]
+async fn phone_config_matches_the_config_parsers_and_the_sip_stack() {
+    let db = db::sqlite();
+    let app = app(&db, engine(), false).await;
+    let r = &app.router;
+    let u = user(&app, 5.0).await;
+    for (key, value, field) in [
+        ("proxies", json!(["a..b"]), "proxies[0]"),
+        ("proxies", json!(["-x.com"]), "proxies[0]"),
+        (
+            "proxies",
+            json!(["sip1.example.com", "sip:x.example.com"]),
+            "proxies[1]",
+        ),
+        ("proxies", json!(["2001:db8::1"]), "proxies[0]"),
+        ("domain", json!("a..b"), "domain"),
+        ("username", json!("646 006395"), "username"),
+        ("username", json!("user@example.com"), "username"),
+        (
+            "display_name",
+            json!("Trunkline\r\nX-Evil: 1"),
+            "display_name",
+        ),
+        ("caller_id", json!("60123456789"), "caller_id"),
+        ("codecs", json!(["PCMU", "GSM", "PCMU"]), "codecs[2]"),
+    ] {
+        let mut config = phone_config(1, 1);
+        config[key] = value.clone();
+        let (s, body) = send(
+            r,
+            Method::PUT,
+            "/v1/phone-config",
+            Some(&u.key),
+            Some(&config),
+        )
+        .await;
+        expect_error(
+            s,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            &format!("{key}={value}"),
+        );
+        assert_eq!(body["error"]["field"], field, "{key}={value}: {body}");
+    }
+    // Accepted: bracketed IPv6 with a port, a formatted caller ID (stored in E.164).
+    let mut config = phone_config(1, 1);
+    config["proxies"] = json!(["[2001:db8::1]:5062", "sip3.example.com."]);
+    config["caller_id"] = json!("+60 12-345 6789");
+    let (s, body) = send(
+        r,
+        Method::PUT,
+        "/v1/phone-config",
+        Some(&u.key),
+        Some(&config),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["caller_id"], "+60123456789");
+    assert_eq!(body["proxies"][0], "[2001:db8::1]:5062");
+    let trunk = app.engine.trunk(&u.id).expect("trunk applied");
+    assert_eq!(trunk.caller_id, "+60123456789");
+    // The same proxy text is what check-config's parser takes.
+    for accepted in ["[2001:db8::1]:5062", "sip3.example.com."] {
+        assert!(dialer_api::config::ProxyAddr::parse(accepted).is_ok());
+    }
+}

@@ -3,16 +3,19 @@
 //! (re)registers it; `GET` shows the registration state and last error.
 
 use super::auth::AuthUser;
-use super::extract::RawBody;
 use super::error::{ApiError, ErrorBody};
+use super::extract::RawBody;
 use super::users::time;
 use super::{AppState, body, validate};
+use crate::config::{Problem, ProxyAddr, is_host, normalize_e164};
 use crate::scheduler::model::PhoneConfig;
 use crate::scheduler::{RegistrationState, RegistrationStatus, TrunkSettings};
 use crate::store::PhoneConfigRow;
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use sip_core::endpoint::{Account, ConfigError as SipConfigError, EndpointConfig, Proxy};
+use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 /// `PUT /v1/phone-config` body: the configuration and its password.
@@ -39,32 +42,34 @@ pub struct PhoneConfigView {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Checks a configuration; the error names the field at fault.
-pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
+/// Checks a configuration with the parsers `check-config` and the engine use (so the API
+/// accepts what they accept) and writes the caller ID in E.164; the error names the field.
+pub fn check(config: &mut PhoneConfig) -> Result<(), ApiError> {
     if config.proxies.is_empty() || config.proxies.len() > 2 {
         return Err(ApiError::validation(
             "proxies",
             "give one or two proxies: primary, then secondary",
         ));
     }
-    for (i, p) in config.proxies.iter().enumerate() {
-        validate::proxy(p).map_err(|m| ApiError::validation(format!("proxies[{i}]"), m))?;
-    }
+    let proxies = config
+        .proxies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            ProxyAddr::parse(p).map_err(|e| ApiError::validation(format!("proxies[{i}]"), e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if config.username.trim().is_empty() || config.username.len() > 128 {
         return Err(ApiError::validation("username", "1 to 128 characters"));
     }
     if let Some(d) = &config.domain {
-        validate::domain(d).map_err(|m| ApiError::validation("domain", m))?;
+        if !is_host(d) {
+            let problem = Problem::BadHost { value: d.clone() };
+            return Err(ApiError::validation("domain", problem));
+        }
     }
-    if validate::e164(&config.caller_id).as_deref() != Some(config.caller_id.as_str()) {
-        return Err(ApiError::validation(
-            "caller_id",
-            format!(
-                "'{}' is not a valid E.164 number such as +60123456789",
-                config.caller_id
-            ),
-        ));
-    }
+    config.caller_id = normalize_e164(&config.caller_id, None)
+        .map_err(|e| ApiError::validation("caller_id", e))?;
     if config.display_name.as_ref().is_some_and(|n| n.len() > 64) {
         return Err(ApiError::validation(
             "display_name",
@@ -74,6 +79,19 @@ pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
     if config.codecs.is_empty() {
         return Err(ApiError::validation("codecs", "offer at least one codec"));
     }
+    for (i, codec) in config.codecs.iter().enumerate() {
+        if config.codecs[..i].contains(codec) {
+            let value = serde_json::to_value(codec)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return Err(ApiError::validation(
+                format!("codecs[{i}]"),
+                Problem::DuplicateCodec { value },
+            ));
+        }
+    }
+    sip_account(config, &proxies)?;
     if !(1..=1000).contains(&config.max_concurrent_calls) {
         return Err(ApiError::validation("max_concurrent_calls", "1 to 1000"));
     }
@@ -100,6 +118,39 @@ pub fn check(config: &PhoneConfig) -> Result<(), ApiError> {
             .map_err(|m| ApiError::validation(format!("allowed_prefixes[{i}]"), m))?;
     }
     Ok(())
+}
+
+/// Checks the SIP account the engine builds from these fields with the SIP stack's own check
+/// (`EndpointConfig::validate`): a user name with a space or `@`, or a display name with a line
+/// break, would be refused there at registration.
+fn sip_account(config: &PhoneConfig, proxies: &[ProxyAddr]) -> Result<(), ApiError> {
+    // The socket address is irrelevant to the check: any concrete one will do.
+    let placeholder = SocketAddr::from(([192, 0, 2, 1], 5060));
+    let account = Account {
+        username: config.username.clone(),
+        auth_username: None,
+        password: String::new(),
+        proxies: proxies
+            .iter()
+            .map(|p| Proxy::new(placeholder, p.host.clone()))
+            .collect(),
+        display_name: config.display_name.clone().filter(|d| !d.trim().is_empty()),
+        caller_id: Some(config.caller_id.clone()),
+    };
+    EndpointConfig::new(placeholder, account)
+        .validate()
+        .map_err(|e| {
+            let field = match &e {
+                SipConfigError::InvalidText { field, .. } => match *field {
+                    "account.username" => "username",
+                    "account.display_name" => "display_name",
+                    "account.caller_id" => "caller_id",
+                    _ => "proxies",
+                },
+                _ => "proxies",
+            };
+            ApiError::validation(field, format!("the SIP stack refuses it: {e}"))
+        })
 }
 
 /// Registration as the API shows it.
@@ -153,7 +204,8 @@ pub async fn put_phone_config(
         config: body::from_value(value)?,
         password,
     };
-    check(&config)?;
+    let mut config = config;
+    check(&mut config)?;
     let existing = state.store.phone_config(&user.id).await?;
     let (password_enc, password) = match password {
         Some(p) if p.is_empty() || p.len() > 256 => {

@@ -2,6 +2,7 @@
 //! and outbound URLs (handler and webhook) with the private-address guard.
 
 use super::error::ApiError;
+use crate::config::normalize_e164;
 use reqwest::Url;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -14,22 +15,14 @@ pub enum NumberRejection {
     NotAllowed,
 }
 
-/// Parses `text` as an international number and returns it in E.164 (`+60123456789`).
-pub fn e164(text: &str) -> Option<String> {
-    let trimmed = text.trim();
-    if !trimmed.starts_with('+') || trimmed.len() > 32 {
-        return None;
-    }
-    let number = phonenumber::parse(None, trimmed).ok()?;
-    if !phonenumber::is_valid(&number) {
-        return None;
-    }
-    Some(number.format().mode(phonenumber::Mode::E164).to_string())
-}
-
 /// Normalises a destination and checks it against the allowlist (empty allows all).
+/// The number is read as `check-config` reads a caller ID (`config::normalize_e164`, no default
+/// region); text over 32 bytes is refused before parsing.
 pub fn destination(text: &str, allowed_prefixes: &[String]) -> Result<String, NumberRejection> {
-    let number = e164(text).ok_or(NumberRejection::Invalid)?;
+    if text.len() > 32 {
+        return Err(NumberRejection::Invalid);
+    }
+    let number = normalize_e164(text, None).map_err(|_| NumberRejection::Invalid)?;
     if allowed_prefixes.is_empty() || allowed_prefixes.iter().any(|p| number.starts_with(p)) {
         Ok(number)
     } else {
@@ -69,41 +62,6 @@ pub fn prefix(text: &str) -> Result<(), &'static str> {
         return Err("a prefix is '+' followed by 1 to 15 digits");
     }
     Ok(())
-}
-
-fn host_ok(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-}
-
-/// Checks a proxy written as `host` or `host:port`.
-pub fn proxy(text: &str) -> Result<(), String> {
-    let (host, port) = match text.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (text, None),
-    };
-    if !host_ok(host) {
-        return Err(format!("'{text}' is not host or host:port"));
-    }
-    if let Some(port) = port {
-        match port.parse::<u16>() {
-            Ok(p) if p > 0 => {}
-            _ => return Err(format!("'{port}' is not a port number (1-65535)")),
-        }
-    }
-    Ok(())
-}
-
-/// Checks a domain name.
-pub fn domain(text: &str) -> Result<(), String> {
-    if host_ok(text) {
-        Ok(())
-    } else {
-        Err(format!("'{text}' is not a host name"))
-    }
 }
 
 /// Whether an address is loopback, private, link-local, unspecified or otherwise not public.
@@ -203,16 +161,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_normalise_to_e164() {
-        assert_eq!(e164("+60 12-345 6789").as_deref(), Some("+60123456789"));
-        assert_eq!(e164("+1 650 253 0000").as_deref(), Some("+16502530000"));
-        assert_eq!(e164("0123456789"), None);
-        assert_eq!(e164("+60"), None);
-        assert_eq!(e164("hello"), None);
-        assert_eq!(e164(""), None);
-    }
-
-    #[test]
     fn allowlist_applies_after_normalising() {
         let allow = vec!["+60".to_owned()];
         assert_eq!(
@@ -224,6 +172,14 @@ mod tests {
             Err(NumberRejection::NotAllowed)
         );
         assert_eq!(destination("12", &allow), Err(NumberRejection::Invalid));
+        assert_eq!(
+            destination("0123456789", &[]),
+            Err(NumberRejection::Invalid)
+        );
+        assert_eq!(
+            destination(&format!("+60{}", "1".repeat(40)), &[]),
+            Err(NumberRejection::Invalid)
+        );
         assert!(destination("+16502530000", &[]).is_ok());
     }
 
@@ -237,17 +193,11 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_and_proxies() {
+    fn prefixes() {
         assert!(prefix("+60").is_ok());
         assert!(prefix("60").is_err());
         assert!(prefix("+6a").is_err());
         assert!(prefix("+").is_err());
-        assert!(proxy("sip1.example.com").is_ok());
-        assert!(proxy("sip1.example.com:5060").is_ok());
-        assert!(proxy("sip1.example.com:0").is_err());
-        assert!(proxy("sip1.example.com:99999").is_err());
-        assert!(proxy("bad host").is_err());
-        assert!(proxy("").is_err());
     }
 
     #[test]
