@@ -64,23 +64,46 @@ pub fn prefix(text: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Whether an address is loopback, private, link-local, unspecified or otherwise not public.
+/// Whether an address is loopback, private, link-local, unspecified, reserved or otherwise not
+/// a public unicast address. IPv6 forms that carry an IPv4 address (mapped, compatible, NAT64
+/// `64:ff9b::/96`, 6to4 `2002::/16`) are judged by that IPv4 address.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal_v4(v4);
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6.is_multicast()
-                || v6 == Ipv6Addr::LOCALHOST
-        }
+        IpAddr::V6(v6) => match embedded_v4(v6) {
+            Some(v4) => is_internal_v4(v4),
+            None => is_internal_v6(v6),
+        },
     }
+}
+
+/// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`),
+/// NAT64 (`64:ff9b::a.b.c.d`) or 6to4 (`2002:aabb:ccdd::/48`) address.
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = v6.segments();
+    let o = v6.octets();
+    let low = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, _, _] => Some(low),
+        // `::` and `::1` are IPv6's own unspecified and loopback addresses.
+        [0, 0, 0, 0, 0, 0, _, _] if !v6.is_unspecified() && !v6.is_loopback() => Some(low),
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(low),
+        [0x2002, ..] => Some(Ipv4Addr::new(o[2], o[3], o[4], o[5])),
+        _ => None,
+    }
+}
+
+fn is_internal_v6(v6: Ipv6Addr) -> bool {
+    let first = v6.segments()[0];
+    v6.is_loopback()
+        || v6.is_unspecified()
+        || v6.is_multicast()
+        // fc00::/7 unique local
+        || (first & 0xfe00) == 0xfc00
+        // fe80::/10 link-local
+        || (first & 0xffc0) == 0xfe80
+        // fec0::/10 site-local (deprecated, still routed inside sites)
+        || (first & 0xffc0) == 0xfec0
 }
 
 fn is_internal_v4(v4: Ipv4Addr) -> bool {
@@ -89,10 +112,15 @@ fn is_internal_v4(v4: Ipv4Addr) -> bool {
         || v4.is_private()
         || v4.is_link_local()
         || v4.is_unspecified()
-        || v4.is_broadcast()
         || v4.is_multicast()
+        // 0.0.0.0/8 "this network"
         || o[0] == 0
+        // 100.64.0.0/10 shared address space (carrier-grade NAT)
         || (o[0] == 100 && (64..128).contains(&o[1]))
+        // 198.18.0.0/15 benchmarking
+        || (o[0] == 198 && (o[1] & 0xfe) == 18)
+        // 240.0.0.0/4 reserved, with 255.255.255.255 broadcast
+        || o[0] >= 240
 }
 
 /// Which outbound URL is being checked.
@@ -202,23 +230,53 @@ mod tests {
 
     #[test]
     fn internal_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["203.0.113.10", "8.8.8.8", "2001:4860:4860::8888"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+        let table = [
+            // IPv4
+            ("127.0.0.1", true),
+            ("10.1.2.3", true),
+            ("172.16.0.1", true),
+            ("192.168.1.1", true),
+            ("169.254.169.254", true),
+            ("0.0.0.0", true),
+            ("0.1.2.3", true),
+            ("100.64.0.1", true),
+            ("100.127.255.254", true),
+            ("100.128.0.1", false),
+            ("100.63.255.255", false),
+            ("198.18.0.1", true),
+            ("198.19.255.255", true),
+            ("198.20.0.1", false),
+            ("198.17.255.255", false),
+            ("224.0.0.1", true),
+            ("240.0.0.1", true),
+            ("255.255.255.255", true),
+            ("203.0.113.10", false),
+            ("8.8.8.8", false),
+            // IPv6
+            ("::1", true),
+            ("::", true),
+            ("fe80::1", true),
+            ("fd00::1", true),
+            ("fc00::1", true),
+            ("fec0::1", true),
+            ("feff::1", true),
+            ("ff02::1", true),
+            ("2001:4860:4860::8888", false),
+            // IPv6 carrying an IPv4 address: judged by it.
+            ("::ffff:127.0.0.1", true),
+            ("::ffff:10.0.0.1", true),
+            ("::ffff:8.8.8.8", false),
+            ("::127.0.0.1", true),
+            ("::8.8.8.8", false),
+            ("64:ff9b::127.0.0.1", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("64:ff9b::8.8.8.8", false),
+            ("2002:7f00:1::1", true),
+            ("2002:c0a8:101::", true),
+            ("2002:808:808::1", false),
+        ];
+        for (ip, internal) in table {
+            assert_eq!(is_internal(ip.parse().unwrap()), internal, "{ip}");
         }
     }
 
