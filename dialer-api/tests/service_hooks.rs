@@ -225,3 +225,31 @@ async fn hanging_up_a_finished_call_changes_nothing() {
         assert_eq!(micros(&me["balance"]), 10_000_000 - 100_000);
     }
 }
+
+/// DNS rebinding: a webhook host name is resolved again at delivery. With the guard the service
+/// uses when private addresses are not allowed, `localhost` (127.0.0.1) gets nothing; without
+/// it the same delivery arrives (so the refusal is the guard's doing).
+#[tokio::test]
+async fn webhook_delivery_refuses_names_that_resolve_to_internal_addresses() {
+    use dialer_api::api::validate::PublicOnlyResolver;
+    use dialer_api::webhook::{WebhookSender, WebhookSettings};
+    let (url, received) = receiver().await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    assert_ne!(by_name, url, "{url}");
+    let settings = WebhookSettings {
+        max_attempts: 2,
+        first_retry: Duration::from_millis(10),
+        timeout: Duration::from_secs(5),
+    };
+    let guarded = WebhookSender::with_resolver(settings.clone(), Arc::new(PublicOnlyResolver));
+    let event = json!({"event": "call.completed"});
+    assert!(!guarded.deliver(&by_name, "secret", &event).await);
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "delivered to localhost"
+    );
+    // The receiver refuses its first delivery, so two attempts: the second is accepted.
+    let open = WebhookSender::new(settings);
+    assert!(open.deliver(&by_name, "secret", &event).await);
+    assert_eq!(received.lock().unwrap().len(), 2);
+}

@@ -99,6 +99,19 @@ pub async fn serve(
     serve_on(listener, settings, engine, stop).await
 }
 
+/// The webhook sender: unless private addresses are allowed, its DNS look-ups drop internal
+/// addresses at delivery time too (a name checked at submit may resolve elsewhere later).
+fn webhook_sender(settings: &ServiceSettings) -> WebhookSender {
+    if settings.policy.allow_private_handlers {
+        WebhookSender::new(settings.webhooks.clone())
+    } else {
+        WebhookSender::with_resolver(
+            settings.webhooks.clone(),
+            Arc::new(super::validate::PublicOnlyResolver),
+        )
+    }
+}
+
 /// [`serve`] on a listener the caller bound (e.g. on port 0, to learn the port first);
 /// `settings.bind` is not used.
 pub async fn serve_on(
@@ -119,7 +132,7 @@ pub async fn serve_on(
                 store.clone(),
                 Arc::clone(engine),
                 secrets.clone(),
-                WebhookSender::new(settings.webhooks.clone()),
+                webhook_sender(&settings),
                 Arc::clone(&metrics),
                 settings.scheduler.clone(),
             );

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use crate::config::normalize_e164;
 use reqwest::Url;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// Why a contact's number was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +121,35 @@ fn is_internal_v4(v4: Ipv4Addr) -> bool {
         || (o[0] == 198 && (o[1] & 0xfe) == 18)
         // 240.0.0.0/4 reserved, with 255.255.255.255 broadcast
         || o[0] >= 240
+}
+
+/// A DNS resolver for outbound HTTP (webhooks) that keeps only public addresses: a host name
+/// that passed [`outbound_url`] at submit time cannot be re-pointed at an internal service
+/// before delivery (DNS rebinding). A name with no public address fails to resolve.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicOnlyResolver;
+
+impl reqwest::dns::Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(public_addresses(name.as_str().to_owned()))
+    }
+}
+
+async fn public_addresses(
+    host: String,
+) -> Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>> {
+    let public: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+        .await?
+        .filter(|a| !is_internal(a.ip()))
+        .collect();
+    if public.is_empty() {
+        return Err(format!(
+            "'{host}' resolves to no public address (loopback, private and link-local \
+             addresses are refused unless security.allow_private_handlers = true)"
+        )
+        .into());
+    }
+    Ok(Box::new(public.into_iter()))
 }
 
 /// Which outbound URL is being checked.

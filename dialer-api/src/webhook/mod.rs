@@ -4,6 +4,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -66,11 +67,28 @@ impl WebhookQueue {
 impl WebhookSender {
     /// A sender with these settings.
     pub fn new(settings: WebhookSettings) -> Self {
-        let client = reqwest::Client::builder()
+        let builder = Self::builder(&settings);
+        Self::build(builder, settings)
+    }
+
+    /// A sender whose host names are resolved by `resolver` (the service passes one that drops
+    /// internal addresses, so a name cannot be re-pointed at them after the submit-time check).
+    pub fn with_resolver<R: reqwest::dns::Resolve + 'static>(
+        settings: WebhookSettings,
+        resolver: Arc<R>,
+    ) -> Self {
+        let builder = Self::builder(&settings).dns_resolver(resolver);
+        Self::build(builder, settings)
+    }
+
+    fn builder(settings: &WebhookSettings) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+    }
+
+    fn build(builder: reqwest::ClientBuilder, settings: WebhookSettings) -> Self {
+        let client = builder.build().unwrap_or_default();
         Self { client, settings }
     }
 
