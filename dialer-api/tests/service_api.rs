@@ -415,6 +415,55 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     }
 }
 
+/// A replay answers with the decisions made and stored the first time, even after the phone
+/// config's allowlist changed: the per-contact results agree with the stored rejections.
+#[tokio::test]
+async fn idempotent_replay_returns_the_stored_decisions() {
+    for db in db::all().await {
+        let app = app(&db, engine(), false).await;
+        let r = &app.router;
+        let u = user(&app, 5.0).await;
+        save_config(&app, &u, &phone_config(2, 1)).await;
+        let mut body = batch(&numbers(0, 1), json!({}));
+        body["contacts"] = json!([
+            {"phone": "+60 12-000 0001"},
+            {"phone": "+44 20 7946 0958"},
+            {"phone": "not a number"}
+        ]);
+        let post = || {
+            axum::http::Request::post("/v1/batches")
+                .header("authorization", format!("Bearer {}", u.key))
+                .header("idempotency-key", "replay-after-change")
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap()
+        };
+        let (s1, first) = send_raw(r, post()).await;
+        assert_eq!(s1, StatusCode::CREATED, "{}: {first}", db.backend);
+        let first: Value = serde_json::from_str(&first).unwrap();
+        let accepted: Vec<bool> = first["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["accepted"].as_bool().unwrap())
+            .collect();
+        assert_eq!(accepted, [true, false, false], "{first}");
+        // Now +44 would be allowed: the replay still reports what was decided and stored.
+        let mut wider = phone_config(2, 1);
+        wider["allowed_prefixes"] = json!([]);
+        save_config(&app, &u, &wider).await;
+        let (s2, second) = send_raw(r, post()).await;
+        assert_eq!(s2, StatusCode::OK, "{second}");
+        let second: Value = serde_json::from_str(&second).unwrap();
+        for key in ["id", "contacts", "rejected", "accepted", "total_contacts"] {
+            assert_eq!(first[key], second[key], "{key}: {first} vs {second}");
+        }
+        assert_eq!(second["contacts"][0]["phone"], "+60120000001");
+        assert_eq!(second["contacts"][1]["reason"], "not_allowed_prefix");
+        let batch_id = second["id"].as_str().unwrap();
+        assert_eq!(calls_of(&app, &u, batch_id).await.len(), 1);
+    }
+}
+
 #[tokio::test]
 async fn batch_states_and_listing() {
     for db in db::all().await {

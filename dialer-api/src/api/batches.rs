@@ -12,12 +12,12 @@ use crate::scheduler::model::{
     BatchSpec, HandlerProtocol, HandlerSpec, PhoneConfig, RetryPolicy, Schedule,
 };
 use crate::scheduler::window::ParsedWindow;
-use crate::store::{BatchRow, Cursor, InsertBatch, NewBatch, NewContact, secrets};
+use crate::store::{BatchRow, Cursor, Idempotent, InsertBatch, NewBatch, NewContact, secrets};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
 /// One contact to call.
@@ -156,10 +156,39 @@ pub struct BatchQuery {
     pub cursor: Option<String>,
 }
 
+/// Per-contact acceptance of a submitted batch as it was decided and stored: the stored
+/// rejections, and every other contact queued under its E.164 number. A replay shows the same,
+/// whatever the phone config says now.
+fn contact_results(submitted: &[ContactInput], rejected: &[RejectedContact]) -> Vec<ContactResult> {
+    let rejected: HashMap<usize, &RejectedContact> =
+        rejected.iter().map(|r| (r.index, r)).collect();
+    submitted
+        .iter()
+        .enumerate()
+        .map(|(index, contact)| match rejected.get(&index) {
+            Some(r) => ContactResult {
+                index,
+                phone: r.phone.clone(),
+                accepted: false,
+                reason: Some(r.reason.clone()),
+            },
+            None => ContactResult {
+                index,
+                phone: validate::destination(&contact.phone, &[])
+                    .unwrap_or_else(|_| contact.phone.clone()),
+                accepted: true,
+                reason: None,
+            },
+        })
+        .collect()
+}
+
+/// The view of a stored batch; with the `submitted` contacts (submit responses), their
+/// per-contact acceptance too.
 async fn batch_view(
     state: &AppState,
     row: &BatchRow,
-    contacts: Option<Vec<ContactResult>>,
+    submitted: Option<&[ContactInput]>,
 ) -> Result<BatchView, ApiError> {
     let spec: BatchSpec = serde_json::from_str(&row.spec_json).map_err(|e| {
         ApiError::from(crate::store::StoreError::Corrupt {
@@ -189,6 +218,7 @@ async fn batch_view(
             100.0
         },
     };
+    let contacts = submitted.map(|c| contact_results(c, &rejected));
     Ok(BatchView {
         id: row.id.clone(),
         state: row.state.clone(),
@@ -296,7 +326,6 @@ async fn check_request(state: &AppState, request: &BatchRequest) -> Result<Batch
 struct SortedContacts {
     accepted: Vec<NewContact>,
     rejected: Vec<RejectedContact>,
-    results: Vec<ContactResult>,
 }
 
 /// Splits contacts into accepted (normalised) and rejected ones.
@@ -306,7 +335,6 @@ fn sort_contacts(
 ) -> Result<SortedContacts, ApiError> {
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
-    let mut results = Vec::new();
     let mut seen = HashSet::new();
     for (index, contact) in contacts.iter().enumerate() {
         if contact.customer_name.len() > 200 {
@@ -347,12 +375,6 @@ fn sort_contacts(
         };
         match verdict {
             Ok(number) => {
-                results.push(ContactResult {
-                    index,
-                    phone: number.clone(),
-                    accepted: true,
-                    reason: None,
-                });
                 accepted.push(NewContact {
                     index: index as i64,
                     phone: number,
@@ -361,12 +383,6 @@ fn sort_contacts(
                 });
             }
             Err((reason, message)) => {
-                results.push(ContactResult {
-                    index,
-                    phone: contact.phone.clone(),
-                    accepted: false,
-                    reason: Some(reason.to_owned()),
-                });
                 rejected.push(RejectedContact {
                     index,
                     phone: contact.phone.clone(),
@@ -376,11 +392,7 @@ fn sort_contacts(
             }
         }
     }
-    Ok(SortedContacts {
-        accepted,
-        rejected,
-        results,
-    })
+    Ok(SortedContacts { accepted, rejected })
 }
 
 /// Submits a batch. Invalid or disallowed numbers are rejected one by one; the rest are queued.
@@ -417,6 +429,16 @@ pub async fn create_batch(
         }
         None => None,
     };
+    if let Some((key, hash)) = &idempotency {
+        match state.store.idempotent_batch(&user.id, key, hash).await? {
+            Some(Idempotent::Replayed(row)) => {
+                let view = batch_view(&state, &row, Some(&request.contacts)).await?;
+                return Ok((StatusCode::OK, Json(view)));
+            }
+            Some(Idempotent::KeyReused) => return Err(key_reused()),
+            None => {}
+        }
+    }
     let config_row = state.store.phone_config(&user.id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::CONFLICT,
@@ -430,19 +452,6 @@ pub async fn create_batch(
             detail: e.to_string(),
         })
     })?;
-    if let Some((key, hash)) = &idempotency {
-        match state.store.idempotent_batch(&user.id, key, hash).await? {
-            Some(InsertBatch::Replayed(row)) | Some(InsertBatch::Created(row)) => {
-                let results = sort_contacts(&request.contacts, &config)?.results;
-                return Ok((
-                    StatusCode::OK,
-                    Json(batch_view(&state, &row, Some(results)).await?),
-                ));
-            }
-            Some(InsertBatch::KeyReused) => return Err(key_reused()),
-            None => {}
-        }
-    }
     let spec = check_request(&state, &request).await?;
     let tariff = crate::scheduler::tariff(&config);
     if user.balance < tariff.one_increment().0 {
@@ -456,11 +465,7 @@ pub async fn create_batch(
             ),
         ));
     }
-    let SortedContacts {
-        accepted,
-        rejected,
-        results,
-    } = sort_contacts(&request.contacts, &config)?;
+    let SortedContacts { accepted, rejected } = sort_contacts(&request.contacts, &config)?;
     let now = crate::store::now_ms();
     let due_at = spec
         .schedule
@@ -488,7 +493,8 @@ pub async fn create_batch(
     };
     tracing::info!(user = %user.id, batch = %row.id, queued = new_batch.contacts.len(), "batch accepted");
     state.wake_scheduler();
-    Ok((status, Json(batch_view(&state, &row, Some(results)).await?)))
+    let view = batch_view(&state, &row, Some(&request.contacts)).await?;
+    Ok((status, Json(view)))
 }
 
 fn key_reused() -> ApiError {
@@ -530,16 +536,7 @@ pub async fn list_batches(
     for row in &rows {
         batches.push(batch_view(&state, row, None).await?);
     }
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| {
-            Cursor {
-                created_at: r.created_at,
-                id: r.id.clone(),
-            }
-            .encode()
-        });
+    let next_cursor = Cursor::after_page(&rows, limit, |r| (r.created_at, r.id.clone()));
     Ok(Json(BatchPage {
         batches,
         next_cursor,

@@ -215,16 +215,7 @@ pub async fn list_calls(
         after,
     };
     let rows = state.store.calls(&user.id, &filter).await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| {
-            Cursor {
-                created_at: r.created_at,
-                id: r.id.clone(),
-            }
-            .encode()
-        });
+    let next_cursor = Cursor::after_page(&rows, limit, |r| (r.created_at, r.id.clone()));
     Ok(Json(CallPage {
         calls: rows.iter().map(CallView::from_row).collect(),
         next_cursor,

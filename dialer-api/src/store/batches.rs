@@ -78,6 +78,24 @@ pub enum InsertBatch {
     KeyReused,
 }
 
+/// An idempotency key seen before ([`Store::idempotent_batch`]).
+#[derive(Debug, Clone)]
+pub enum Idempotent {
+    /// The same request was made before with this key: its batch.
+    Replayed(BatchRow),
+    /// The key was used before with a different request.
+    KeyReused,
+}
+
+impl From<Idempotent> for InsertBatch {
+    fn from(seen: Idempotent) -> Self {
+        match seen {
+            Idempotent::Replayed(row) => InsertBatch::Replayed(row),
+            Idempotent::KeyReused => InsertBatch::KeyReused,
+        }
+    }
+}
+
 /// Per-state counts of a batch (latest attempt of each contact) and its cost so far.
 #[derive(Debug, Clone, Default)]
 pub struct BatchCounts {
@@ -162,8 +180,8 @@ impl Store {
     /// Stores a batch and queues its contacts, honouring the idempotency key.
     pub async fn insert_batch(&self, batch: &NewBatch) -> Result<InsertBatch, StoreError> {
         if let Some((key, hash)) = &batch.idempotency {
-            if let Some(existing) = self.idempotent_batch(&batch.user_id, key, hash).await? {
-                return Ok(existing);
+            if let Some(seen) = self.idempotent_batch(&batch.user_id, key, hash).await? {
+                return Ok(seen.into());
             }
         }
         let mut tx = self.begin().await?;
@@ -184,7 +202,7 @@ impl Store {
                 return Ok(self
                     .idempotent_batch(&batch.user_id, key, hash)
                     .await?
-                    .unwrap_or(InsertBatch::KeyReused));
+                    .map_or(InsertBatch::KeyReused, InsertBatch::from));
             }
         }
         let state = if batch.contacts.is_empty() {
@@ -221,7 +239,7 @@ impl Store {
         user_id: &str,
         key: &str,
         hash: &str,
-    ) -> Result<Option<InsertBatch>, StoreError> {
+    ) -> Result<Option<Idempotent>, StoreError> {
         let row = sqlx::query::<Any>(
             "SELECT request_hash, batch_id FROM idempotency_keys WHERE user_id = $1 AND idem_key = $2",
         )
@@ -232,14 +250,14 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let stored_hash: String = row.try_get("request_hash")?;
         if stored_hash != hash {
-            return Ok(Some(InsertBatch::KeyReused));
+            return Ok(Some(Idempotent::KeyReused));
         }
         let batch_id: String = row.try_get("batch_id")?;
         let batch = self
             .batch(user_id, &batch_id)
             .await?
             .ok_or_else(|| super::corrupt("idempotency key", "points to a missing batch"))?;
-        Ok(Some(InsertBatch::Replayed(batch)))
+        Ok(Some(Idempotent::Replayed(batch)))
     }
 
     /// A user's batch by id (`None` for another user's batch).
@@ -378,9 +396,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             sqlx::query::<Any>(
-                "UPDATE calls SET hangup_requested = 1 \
-                 WHERE batch_id = $1 AND status IN ('dialing', 'ringing', 'in_progress')",
+                "UPDATE calls SET hangup_requested = $1 \
+                 WHERE batch_id = $2 AND status IN ('dialing', 'ringing', 'in_progress')",
             )
+            .bind(super::HANGUP_BY_TRUNKLINE)
             .bind(id)
             .execute(&mut *tx)
             .await?;

@@ -12,7 +12,7 @@ mod phone_configs;
 pub mod secrets;
 mod users;
 
-pub use batches::{BatchCounts, BatchRow, InsertBatch, NewBatch, NewContact};
+pub use batches::{BatchCounts, BatchRow, Idempotent, InsertBatch, NewBatch, NewContact};
 pub use calls::{
     CallFilter, CallRow, ClaimOutcome, ClaimRequest, ClaimedCall, FinalRecord, HANGUP_BY_HANDLER,
     HANGUP_BY_TRUNKLINE, ProgressRecord, RetryPlan, SettleResult, Settler,
