@@ -678,8 +678,18 @@ async fn health_and_metrics() {
         assert_eq!(h["queue_depth"], 3);
         assert_eq!(h["active_calls"], 0);
         assert_eq!(h["engine"], true);
+        // Public: counts per state, no user ids.
+        assert_eq!(h["trunks"]["registered"], 1, "{h}");
+        assert_eq!(h["trunks"]["failed"], 0, "{h}");
+        assert!(h.get("trunks_by_user").is_none(), "{h}");
+        assert!(!h.to_string().contains(&u.id), "{h}");
+        // A user's key is not the admin token: still aggregate only.
+        let (_, h) = send(r, Method::GET, "/health", Some(&u.key), None).await;
+        assert!(h.get("trunks_by_user").is_none(), "{h}");
+        let (s, h) = send(r, Method::GET, "/health", Some(ADMIN), None).await;
+        assert_eq!(s, StatusCode::OK);
         assert_eq!(
-            h["trunks"],
+            h["trunks_by_user"],
             json!([{"user_id": u.id, "state": "registered"}])
         );
         let (s, text) = send_raw(
@@ -692,10 +702,15 @@ async fn health_and_metrics() {
         assert_eq!(s, StatusCode::OK);
         assert!(text.contains("trunkline_queue_depth 3"), "{text}");
         assert!(text.contains("trunkline_active_calls 0"));
-        assert!(text.contains(&format!(
-            "trunkline_trunk_registered{{user_id=\"{}\",state=\"registered\"}} 1",
-            u.id
-        )));
+        assert!(
+            text.contains("trunkline_trunks{state=\"registered\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("trunkline_trunks{state=\"failed\"} 0\n"),
+            "{text}"
+        );
+        assert!(!text.contains(&u.id), "a user id in /metrics: {text}");
         assert!(text.contains("trunkline_calls_total{status=\"completed\"} 0"));
         assert!(text.contains("# TYPE trunkline_rtp_jitter_ms histogram"));
         assert!(text.contains("trunkline_http_request_duration_seconds_count{method=\"POST\",route=\"/v1/batches\"} 1"), "{text}");

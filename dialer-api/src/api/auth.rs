@@ -49,22 +49,42 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)?;
-        let Some(expected) = &state.admin_token_hash else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "admin routes are disabled: set auth.admin_token",
-            ));
-        };
-        if constant_time_eq(digest(token).as_bytes(), expected.as_bytes()) {
-            Ok(Admin)
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "this route needs the admin token",
-            ))
-        }
+        admin_token(parts, state).map(|()| Admin)
+    }
+}
+
+/// Whether the request carries the admin token; never refuses (for public routes that show
+/// more to the admin).
+#[derive(Debug, Clone, Copy)]
+pub struct IsAdmin(pub bool);
+
+impl FromRequestParts<AppState> for IsAdmin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(IsAdmin(admin_token(parts, state).is_ok()))
+    }
+}
+
+fn admin_token(parts: &Parts, state: &AppState) -> Result<(), ApiError> {
+    let token = bearer(parts)?;
+    let Some(expected) = &state.admin_token_hash else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "admin routes are disabled: set auth.admin_token",
+        ));
+    };
+    if constant_time_eq(digest(token).as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this route needs the admin token",
+        ))
     }
 }

@@ -95,8 +95,9 @@ pub struct Gauges {
     pub active_calls: i64,
     /// Queued attempts.
     pub queue_depth: i64,
-    /// `(user_id, state)` of every trunk.
-    pub registrations: Vec<(String, String)>,
+    /// Users' trunks per registration state (`registered`, `failed`...); no user ids, so the
+    /// unauthenticated scrape reveals no accounts.
+    pub trunks_by_state: BTreeMap<String, i64>,
     /// The SIP socket's counters (`None` without a call engine).
     pub sip: Option<EngineStats>,
 }
@@ -150,18 +151,10 @@ impl Metrics {
         out.push_str("# HELP trunkline_queue_depth Attempts queued (all nodes).\n");
         out.push_str("# TYPE trunkline_queue_depth gauge\n");
         let _ = writeln!(out, "trunkline_queue_depth {}", gauges.queue_depth);
-        out.push_str(
-            "# HELP trunkline_trunk_registered 1 when a user's trunk is registered (or needs no registration).\n",
-        );
-        out.push_str("# TYPE trunkline_trunk_registered gauge\n");
-        for (user, state) in &gauges.registrations {
-            let up = u8::from(state == "registered" || state == "not_required");
-            let _ = writeln!(
-                out,
-                "trunkline_trunk_registered{{user_id=\"{}\",state=\"{}\"}} {up}",
-                escape(user),
-                escape(state)
-            );
+        out.push_str("# HELP trunkline_trunks Users' trunks by registration state.\n");
+        out.push_str("# TYPE trunkline_trunks gauge\n");
+        for (state, n) in &gauges.trunks_by_state {
+            let _ = writeln!(out, "trunkline_trunks{{state=\"{}\"}} {n}", escape(state));
         }
         if let Some(sip) = &gauges.sip {
             render_sip(&mut out, sip);
@@ -244,7 +237,7 @@ mod tests {
         let text = m.render(&Gauges {
             active_calls: 2,
             queue_depth: 7,
-            registrations: vec![("u\"1".into(), "registered".into())],
+            trunks_by_state: [("registered".to_owned(), 3), ("fail\"ed".to_owned(), 1)].into(),
             sip: Some(EngineStats {
                 dropped_scanner: 4,
                 dropped_foreign: 2,
@@ -261,7 +254,8 @@ mod tests {
         assert!(text.contains("trunkline_calls_total{status=\"busy\"} 1"));
         assert!(text.contains("trunkline_active_calls 2"));
         assert!(text.contains("trunkline_queue_depth 7"));
-        assert!(text.contains("user_id=\"u\\\"1\",state=\"registered\"} 1"));
+        assert!(text.contains("trunkline_trunks{state=\"registered\"} 3\n"));
+        assert!(text.contains("trunkline_trunks{state=\"fail\\\"ed\"} 1\n"));
         assert!(text.contains("trunkline_rtp_jitter_ms_count 1"));
         assert!(text.contains(
             "trunkline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/me\",le=\"0.005\"} 1"
