@@ -88,7 +88,7 @@ mod tests {
         assert_eq!(e.detail.field.as_deref(), Some("amount"));
         let e = parse::<T>(br#"{"amount":1} x"#).unwrap_err();
         assert_eq!(e.detail.code, "bad_request");
-        let e = parse::<T>(b"[1]").unwrap_err();
+        let e = parse::<T>(b"true").unwrap_err();
         assert_eq!(
             (e.detail.code.as_str(), e.detail.field),
             ("bad_request", None)
