@@ -237,7 +237,7 @@ async fn webhook_delivery_refuses_names_that_resolve_to_internal_addresses() {
     let by_name = url.replace("127.0.0.1", "localhost");
     assert_ne!(by_name, url, "{url}");
     let settings = WebhookSettings {
-        max_attempts: 2,
+        max_attempts: u32::try_from(REFUSED).unwrap() + 1,
         first_retry: Duration::from_millis(10),
         timeout: Duration::from_secs(5),
     };
@@ -248,8 +248,8 @@ async fn webhook_delivery_refuses_names_that_resolve_to_internal_addresses() {
         received.lock().unwrap().is_empty(),
         "delivered to localhost"
     );
-    // The receiver refuses its first delivery, so two attempts: the second is accepted.
+    // The receiver refuses its first REFUSED deliveries; the attempt after them is accepted.
     let open = WebhookSender::new(settings);
     assert!(open.deliver(&by_name, "secret", &event).await);
-    assert_eq!(received.lock().unwrap().len(), 2);
+    assert_eq!(received.lock().unwrap().len(), REFUSED + 1);
 }
