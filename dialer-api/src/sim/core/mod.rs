@@ -1055,8 +1055,8 @@ mod tests {
         let media = start.expect("StartMedia");
         assert_eq!(
             media.codec,
-            codecs::Codec::Pcmu,
-            "the simulator's first choice"
+            codecs::Codec::Pcma,
+            "the offer's first codec (8 0) that the simulator supports"
         );
         assert_eq!(media.remote_rtp, "127.0.0.1:4000".parse().unwrap());
 
