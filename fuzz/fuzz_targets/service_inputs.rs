@@ -1,8 +1,9 @@
 //! Client inputs of the batch dialing service, through the real router on a SQLite store: phone
 //! config bodies, batch bodies, contact CSV files submitted as batches, calling windows and the
-//! call-log and batch-list query strings (limits, cursors, filters). The first byte picks the
-//! input kind. None may panic, none may produce a 5xx, and an accepted batch accounts for every
-//! contact it was given.
+//! call-log and batch-list query strings (limits, cursors, filters), and path ids of the batch,
+//! call and Twilio hang-up routes. The first byte picks the input kind. None may panic, none may
+//! produce a 5xx, every refusal is the API's `{"error":{"code","message"}}` shape, and an
+//! accepted batch accounts for every contact it was given.
 #![no_main]
 
 use axum::Router;
@@ -34,6 +35,17 @@ struct Service {
     batch_user: String,
 }
 
+/// Checks that a refusal is in the API's error shape.
+fn check_error_shape(status: StatusCode, body: &Value) {
+    if status.is_client_error() || status.is_server_error() {
+        assert!(
+            body["error"]["code"].as_str().is_some_and(|c| !c.is_empty())
+                && body["error"]["message"].is_string(),
+            "{status} without the error shape: {body}"
+        );
+    }
+}
+
 fn send(service: &Service, request: Request<Body>) -> (StatusCode, Value) {
     service.runtime.block_on(async {
         let response = service
@@ -49,10 +61,9 @@ fn send(service: &Service, request: Request<Body>) -> (StatusCode, Value) {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        check_error_shape(status, &body);
+        (status, body)
     })
 }
 
@@ -255,12 +266,40 @@ fn queries(service: &Service, text: &str) {
     }
 }
 
+/// Fuzzed text as a path id (percent-encoded byte by byte, so any byte reaches the router).
+fn path_ids(service: &Service, raw: &[u8]) {
+    let id: String = raw.iter().map(|b| format!("%{b:02X}")).collect();
+    for (method, path) in [
+        (Method::GET, format!("/v1/batches/{id}")),
+        (Method::POST, format!("/v1/batches/{id}/pause")),
+        (Method::GET, format!("/v1/calls/{id}")),
+    ] {
+        let Some(request) = request(method, &path, &service.batch_user, Vec::new()) else {
+            return;
+        };
+        let (status, body) = send(service, request);
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
+    let hangup = format!("/2010-04-01/Accounts/AC1/Calls/{id}.json");
+    let Ok(request) = Request::post(&hangup)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("Status=completed"))
+    else {
+        return;
+    };
+    let (status, body) = send(service, request);
+    assert!(
+        matches!(status.as_u16(), 401 | 404),
+        "{hangup} answered {status}: {body}"
+    );
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&kind, rest)) = data.split_first() else {
         return;
     };
     let service = service();
-    match kind % 5 {
+    match kind % 6 {
         0 => phone_config(service, rest),
         1 => {
             submit(service, rest.to_vec());
@@ -271,10 +310,11 @@ fuzz_target!(|data: &[u8]| {
                 window(service, text);
             }
         }
-        _ => {
+        4 => {
             if let Ok(text) = std::str::from_utf8(rest) {
                 queries(service, text);
             }
         }
+        _ => path_ids(service, rest),
     }
 });
