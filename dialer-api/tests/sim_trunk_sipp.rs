@@ -244,13 +244,13 @@ async fn caller_hangs_up_for_every_codec() {
     config.talk_time = Duration::from_secs(30);
     config.greeting = Duration::from_secs(1);
     let mut trunk = SimTrunk::start(config).await.unwrap();
-    // Offers and the codec the simulator (PCMU, PCMA, GSM, G729) must pick.
+    // Offers and the codec the simulator (PCMU, PCMA, GSM, G729) must pick: the offer's first.
     let cases = [
         ("+441000000001", "0", "PCMU"),
         ("+441000000002", "8", "PCMA"),
         ("+441000000003", "3", "GSM"),
         ("+441000000004", "18", "G729"),
-        ("+441000000005", "18 3 8 0", "PCMU"),
+        ("+441000000005", "18 3 8 0", "G729"),
     ];
     let rows: Vec<String> = cases
         .iter()
