@@ -141,6 +141,14 @@ pub enum Problem {
     /// A text value with control characters (CR, LF, NUL...), which would break SIP headers.
     #[error("must not contain control characters")]
     ControlCharacters,
+    /// A SIP user name with characters a SIP URI's user part cannot carry.
+    #[error(
+        "'{value}' cannot be a SIP user name (letters, digits and -_.!~*'()&=+$,;?/% only; no spaces or @)"
+    )]
+    BadSipUser {
+        /// The value given.
+        value: String,
+    },
     /// A value that is not a number in the allowed range.
     #[error("'{value}' is not a whole number from {min} to {max}")]
     NotInRange {

@@ -266,6 +266,19 @@ fn registering_needs_a_username() {
 }
 
 #[test]
+fn a_username_the_sip_stack_would_refuse_is_refused_here() {
+    for bad in ["a b", "user@host"] {
+        let text = MINIMAL_TRUNK.replace("username = \"u\"", &format!("username = \"{bad}\""));
+        assert_eq!(
+            error_of(&text),
+            format!(
+                "trunks[0].username: '{bad}' cannot be a SIP user name (letters, digits and -_.!~*'()&=+$,;?/% only; no spaces or @)"
+            )
+        );
+    }
+}
+
+#[test]
 fn register_expires_range_and_type() {
     assert_eq!(
         error_of(&trunk_with("register_expires = 10")),

@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
 use codecs::Codec;
+use sip_core::endpoint::is_user_part;
 
 use super::e164::normalize_e164;
 use super::error::{ConfigError, Problem};
@@ -224,6 +225,9 @@ fn read_trunk(f: &Fields<'_>) -> Result<TrunkConfig, ConfigError> {
     no_control_chars(f, "username", &username)?;
     if register && username.is_empty() {
         return Err(f.error("username", Problem::Missing));
+    }
+    if !username.is_empty() && !is_user_part(&username) {
+        return Err(f.error("username", Problem::BadSipUser { value: username }));
     }
     let password = f.text("password")?.unwrap_or("");
     no_control_chars(f, "password", password)?;

@@ -202,12 +202,18 @@ fn printable(field: &'static str, value: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn user_part(field: &'static str, value: &str) -> Result<(), ConfigError> {
-    let ok = !value.is_empty()
+/// Whether `value` can stand unescaped as the user part of a SIP URI
+/// (RFC 3261 `user`: letters, digits and `-_.!~*'()&=+$,;?/%`), as the
+/// account's user name and caller ID must.
+pub fn is_user_part(value: &str) -> bool {
+    !value.is_empty()
         && value
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/%".contains(&b));
-    if !ok {
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()&=+$,;?/%".contains(&b))
+}
+
+fn user_part(field: &'static str, value: &str) -> Result<(), ConfigError> {
+    if !is_user_part(value) {
         return Err(ConfigError::InvalidText {
             field,
             value: value.to_owned(),

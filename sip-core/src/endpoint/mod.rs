@@ -63,6 +63,7 @@ use crate::validate::validate_response;
 
 pub use config::{
     Account, ConfigError, EndpointConfig, Proxy, RegistrationPolicy, SessionTimerConfig,
+    is_user_part,
 };
 pub use input::{CallHandle, Command, Input, InviteRequest};
 pub use output::{
