@@ -3,7 +3,7 @@
 
 use super::users::apply_balance_change;
 use super::{Cursor, Store, StoreError, batches::complete_if_done, secrets};
-use sqlx::{Any, Row};
+use sqlx::{Any, Row, Transaction};
 
 /// `hangup_requested` value: Trunkline asked (batch canceled).
 pub const HANGUP_BY_TRUNKLINE: i64 = 1;
@@ -554,6 +554,36 @@ impl Store {
         Ok(Some(self.reload(call_id).await?))
     }
 
+    /// Opens a transaction that holds the lock on the batch of `call_id` (the first lock
+    /// everywhere: batch, then call, then user; claims take only the user and skip locked calls,
+    /// so concurrent settlements, cancels and claims cannot deadlock), with the batch's state.
+    /// `None` when no such call exists.
+    async fn lock_batch_of(
+        &self,
+        call_id: &str,
+    ) -> Result<Option<(Transaction<'static, Any>, Option<String>)>, StoreError> {
+        let Some(batch_id) = sqlx::query::<Any>("SELECT batch_id FROM calls WHERE id = $1")
+            .bind(call_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get::<String, _>("batch_id"))
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        let mut tx = self.begin().await?;
+        let batch_state: Option<String> = sqlx::query::<Any>(&format!(
+            "SELECT state FROM batches WHERE id = $1{}",
+            self.for_update()
+        ))
+        .bind(&batch_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("state"))
+        .transpose()?;
+        Ok(Some((tx, batch_state)))
+    }
+
     /// Settles an attempt exactly once: writes its final state, charges
     /// `min(cost, reservation)` and returns the rest of the reservation to the balance (one ledger
     /// row), queues a retry if the plan says so, and completes the batch when nothing is left.
@@ -566,27 +596,9 @@ impl Store {
         record: &FinalRecord,
         retry: Option<&RetryPlan>,
     ) -> Result<Option<SettleResult>, StoreError> {
-        let Some(batch_id) = sqlx::query::<Any>("SELECT batch_id FROM calls WHERE id = $1")
-            .bind(call_id)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|r| r.try_get::<String, _>("batch_id"))
-            .transpose()?
-        else {
+        let Some((mut tx, batch_state)) = self.lock_batch_of(call_id).await? else {
             return Ok(None);
         };
-        let mut tx = self.begin().await?;
-        // Lock order everywhere: batch, then call, then user (claims take only the user and
-        // skip locked calls), so concurrent settlements, cancels and claims cannot deadlock.
-        let batch_state: Option<String> = sqlx::query::<Any>(&format!(
-            "SELECT state FROM batches WHERE id = $1{}",
-            self.for_update()
-        ))
-        .bind(&batch_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get("state"))
-        .transpose()?;
         let row = sqlx::query::<Any>(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE id = $1 AND settled = 0 AND status IN {IN_FLIGHT}{}",
             self.for_update()
@@ -715,25 +727,9 @@ impl Store {
         now: i64,
         any_lease: bool,
     ) -> Result<Option<CallRow>, StoreError> {
-        let Some(batch_id) = sqlx::query::<Any>("SELECT batch_id FROM calls WHERE id = $1")
-            .bind(call_id)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|r| r.try_get::<String, _>("batch_id"))
-            .transpose()?
-        else {
+        let Some((mut tx, batch_state)) = self.lock_batch_of(call_id).await? else {
             return Ok(None);
         };
-        let mut tx = self.begin().await?;
-        let batch_state: Option<String> = sqlx::query::<Any>(&format!(
-            "SELECT state FROM batches WHERE id = $1{}",
-            self.for_update()
-        ))
-        .bind(&batch_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get("state"))
-        .transpose()?;
         let row = sqlx::query::<Any>(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE id = $1 AND settled = 0 AND status = 'dialing' \
              AND invite_sent_at IS NULL AND ($2 = 1 OR lease_until IS NULL OR lease_until < $3){}",
@@ -783,7 +779,7 @@ impl Store {
             .bind(call_id)
             .execute(&mut *tx)
             .await?;
-            complete_if_done(&mut tx, &batch_id, now).await?;
+            complete_if_done(&mut tx, &call.batch_id, now).await?;
         }
         tx.commit().await?;
         Ok(Some(self.reload(call_id).await?))
