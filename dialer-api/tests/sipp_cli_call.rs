@@ -121,27 +121,7 @@ async fn a_call_hung_up_through_the_twilio_rest_route() {
         return;
     }
     let peer = RtpPeer::start(codecs::Codec::Gsm, 3, Some(440.0)).await;
-    let port = peer.addr().port().to_string();
-    let trunk = Sipp::start(
-        "engine_answer.xml",
-        &[
-            "-key",
-            "codec_pt",
-            "3",
-            "-key",
-            "codec_name",
-            "GSM",
-            "-key",
-            "rtp_ip",
-            "127.0.0.1",
-            "-key",
-            "rtp_port",
-            &port,
-            "-d",
-            "200",
-        ],
-    )
-    .await;
+    let trunk = Sipp::answering(&peer, 3, "GSM", "200").await;
     let (listener, bot_addr) = bot_listener().await;
     let http: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -247,27 +227,7 @@ async fn sigterm_hangs_up_with_bye_and_reports() {
         return;
     }
     let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
-    let port = peer.addr().port().to_string();
-    let trunk = Sipp::start(
-        "engine_answer.xml",
-        &[
-            "-key",
-            "codec_pt",
-            "0",
-            "-key",
-            "codec_name",
-            "PCMU",
-            "-key",
-            "rtp_ip",
-            "127.0.0.1",
-            "-key",
-            "rtp_port",
-            &port,
-            "-d",
-            "200",
-        ],
-    )
-    .await;
+    let trunk = Sipp::answering(&peer, 0, "PCMU", "200").await;
     let (listener, bot_addr) = bot_listener().await;
     let mut plan = sipp_support::bots::BotPlan::tone_then_hangup(30.0);
     plan.hangup_after = None;
@@ -319,38 +279,13 @@ async fn sigterm_hangs_up_with_bye_and_reports() {
     peer.stop().await;
 }
 
-/// SIPp answering `engine_answer.xml` with PCMU, media to `peer`, hanging up after `talk_ms`.
-async fn answering_trunk(peer: &RtpPeer, talk_ms: &str) -> Sipp {
-    let port = peer.addr().port().to_string();
-    Sipp::start(
-        "engine_answer.xml",
-        &[
-            "-key",
-            "codec_pt",
-            "0",
-            "-key",
-            "codec_name",
-            "PCMU",
-            "-key",
-            "rtp_ip",
-            "127.0.0.1",
-            "-key",
-            "rtp_port",
-            &port,
-            "-d",
-            talk_ms,
-        ],
-    )
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pcm_at_16_khz_through_the_binary() {
     if !sipp::available() {
         return;
     }
     let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
-    let trunk = answering_trunk(&peer, "200").await;
+    let trunk = Sipp::answering(&peer, 0, "PCMU", "200").await;
     let (listener, bot_addr) = bot_listener().await;
     let bot = sipp_support::bots::pcm_bot(
         listener,
@@ -397,7 +332,7 @@ async fn audiosocket_over_tcp_through_the_binary() {
         return;
     }
     let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
-    let trunk = answering_trunk(&peer, "200").await;
+    let trunk = Sipp::answering(&peer, 0, "PCMU", "200").await;
     let (listener, bot_addr) = bot_listener().await;
     let bot = sipp_support::bots::audiosocket_bot(
         listener,

@@ -91,27 +91,7 @@ async fn a_job_is_placed_bridged_and_hung_up_by_the_api() {
         return;
     }
     let peer = RtpPeer::start(codecs::Codec::Pcmu, 0, Some(440.0)).await;
-    let port = peer.addr().port().to_string();
-    let trunk = Sipp::start(
-        "engine_answer.xml",
-        &[
-            "-key",
-            "codec_pt",
-            "0",
-            "-key",
-            "codec_name",
-            "PCMU",
-            "-key",
-            "rtp_ip",
-            "127.0.0.1",
-            "-key",
-            "rtp_port",
-            &port,
-            "-d",
-            "200",
-        ],
-    )
-    .await;
+    let trunk = Sipp::answering(&peer, 0, "PCMU", "200").await;
     let engine = engine(Duration::from_secs(10)).await;
     let seam: Arc<dyn CallEngine> = Arc::new(engine.clone());
     seam.apply_trunk("user-1", settings(trunk.proxy(), false));

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
+use super::rtp_peer::RtpPeer;
+
 /// Whether SIPp can run here (see `available.rs`).
 pub fn available() -> bool {
     super::available::sipp_available()
@@ -42,6 +44,30 @@ pub struct SippResult {
 }
 
 impl Sipp {
+    /// SIPp answering one call with `engine_answer.xml`: SDP for payload type `pt` named `name`
+    /// with media at `peer`, hanging up `talk_ms` after the answer.
+    pub async fn answering(peer: &RtpPeer, pt: u8, name: &str, talk_ms: &str) -> Sipp {
+        let pt = pt.to_string();
+        let port = peer.addr().port().to_string();
+        let args = [
+            "-key",
+            "codec_pt",
+            &pt,
+            "-key",
+            "codec_name",
+            name,
+            "-key",
+            "rtp_ip",
+            "127.0.0.1",
+            "-key",
+            "rtp_port",
+            &port,
+            "-d",
+            talk_ms,
+        ];
+        Sipp::start("engine_answer.xml", &args).await
+    }
+
     /// Starts `scenario` as a UAS on a free loopback port, for one call,
     /// with `args` added (`-key`, `-d`, ...). Returns once SIPp holds its port.
     pub async fn start(scenario_name: &str, args: &[&str]) -> Sipp {
