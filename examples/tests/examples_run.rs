@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../../dialer-api/tests/sipp_support/available.rs"]
+mod available;
+use available::sipp_available;
+
 /// An example binary, built by `cargo test` next to the test's `deps` directory.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -127,24 +131,6 @@ fn jitter_demo_conceals_the_losses_and_keeps_the_delay_bounded() {
     assert!(number_after(&lossy, "delay") <= 200.0, "{lossy}");
     // The same seed gives the same run.
     assert_eq!(lossy, run(&["5", "80", "20", "7"]));
-}
-
-/// Whether SIPp can run here (skipped with a printed reason, or a failure when `CI` is set).
-fn sipp_available() -> bool {
-    let ok = Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "sipp is not installed (apt-get install sip-tester) and CI is set"
-        );
-        eprintln!("SKIPPED: sipp is not installed (apt-get install sip-tester)");
-    }
-    ok
 }
 
 #[test]

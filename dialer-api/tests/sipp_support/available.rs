@@ -1,5 +1,6 @@
 //! Whether SIPp can run here: one check for every SIPp test support module
-//! (`sipp_support`, `sim_support` and `e2e_support` include this file).
+//! (`sipp_support`, `sim_support` and `e2e_support` include this file, and so does
+//! `examples/tests/examples_run.rs`).
 
 use std::process::Stdio;
 
